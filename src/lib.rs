@@ -1,1 +1,18 @@
+//! layerscope: what every layer of a container image really holds.
+//!
+//! Data flows one way: `source` (find blobs) -> `layer` (index each layer in one pass) ->
+//! `tree` (merge layers, changes, ghosts) and `secrets` (findings) -> `report` or the TUI.
 
+pub mod analysis;
+pub mod content;
+pub mod digest;
+pub mod error;
+pub mod image;
+pub mod layer;
+pub mod paths;
+pub mod report;
+pub mod source;
+pub mod tree;
+
+pub use analysis::{analyze, Analysis, AnalyzeOptions};
+pub use error::{Error, Result, Warning};

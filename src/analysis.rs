@@ -1,0 +1,349 @@
+//! One analysis of an image, shared by the JSON/SARIF/CI outputs and the TUI: open the source,
+//! index every layer once (in parallel), merge the tree, compute waste.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+
+use crate::error::{Error, Result, Warning};
+use crate::image::{map_history, HistoryEntry, ImageConfig};
+use crate::layer::{index_layer, ContentVisitor, Entry, EntryKind, LayerIndex, PassState};
+use crate::paths::{PathId, PathTable};
+use crate::source::{self, Compression, Format, ImageSource, OpenOptions};
+use crate::tree::{Change, Tree, Version};
+
+#[derive(Clone, Debug, Default)]
+pub struct AnalyzeOptions {
+    pub open: OpenOptions,
+    /// A diff_id mismatch is an error instead of a warning.
+    pub strict: bool,
+    /// Worker threads for layer indexing (0 = one per core).
+    pub threads: usize,
+}
+
+#[derive(Debug)]
+pub struct LayerInfo {
+    pub index: usize,
+    /// diff_id as the config states it.
+    pub diff_id: String,
+    /// sha256 of the uncompressed stream as read.
+    pub computed_diff_id: Option<String>,
+    pub digest: Option<String>,
+    pub media_type: Option<String>,
+    pub compression: Option<Compression>,
+    pub compressed_size: u64,
+    /// Bytes of the uncompressed tar stream.
+    pub size: u64,
+    /// Bytes of file content in this layer.
+    pub content_size: u64,
+    pub history: Option<usize>,
+    pub member: Option<String>,
+    pub entries: Vec<Entry>,
+    pub added: usize,
+    pub modified: usize,
+    pub removed: usize,
+}
+
+impl LayerInfo {
+    pub fn digest_mismatch(&self) -> bool {
+        self.computed_diff_id
+            .as_ref()
+            .is_some_and(|c| !self.diff_id.is_empty() && *c != self.diff_id)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Waste {
+    pub path: PathId,
+    pub versions: usize,
+    pub bytes: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Efficiency {
+    pub score: f64,
+    pub wasted_bytes: u64,
+    /// Bytes of every file version in every layer.
+    pub total_file_bytes: u64,
+    /// Wasted bytes in layers above the first (dive's "user wasted" share).
+    pub user_wasted_bytes: u64,
+    pub wasted: Vec<Waste>,
+}
+
+pub struct Analysis {
+    pub source: ImageSource,
+    pub config: ImageConfig,
+    pub history: Vec<HistoryEntry>,
+    pub layers: Vec<LayerInfo>,
+    pub tree: Tree,
+    pub efficiency: Efficiency,
+    pub warnings: Vec<Warning>,
+}
+
+impl Analysis {
+    pub fn format(&self) -> Format {
+        self.source.format
+    }
+    pub fn total_size(&self) -> u64 {
+        self.layers.iter().map(|l| l.size).sum()
+    }
+    pub fn entry(&self, v: &Version) -> Option<&Entry> {
+        self.layers
+            .get(v.layer as usize)?
+            .entries
+            .get(v.entry as usize)
+    }
+    /// The kind a version has, or had before it was removed.
+    pub fn kind_of(&self, v: &Version) -> EntryKind {
+        if let Some(e) = self.entry(v) {
+            return e.kind;
+        }
+        if v.change == Change::Removed {
+            if let Some(p) = self.tree.previous(v.path, v.layer as usize) {
+                if let Some(e) = self.entry(p) {
+                    return e.kind;
+                }
+            }
+        }
+        EntryKind::Dir
+    }
+    pub fn path_string(&self, p: PathId) -> String {
+        crate::paths::escape(&self.tree.paths.path(p))
+    }
+}
+
+/// Opens and analyses an image file or layout directory.
+pub fn analyze(path: &Path, opts: &AnalyzeOptions, state: &PassState) -> Result<Analysis> {
+    let src = source::open_path(path, &opts.open)?;
+    analyze_source(src, opts, state, &|_| Box::new(()))
+}
+
+type VisitorFactory<'a> = dyn Fn(usize) -> Box<dyn ContentVisitor + Send + 'a> + Sync + 'a;
+
+/// Analyses an already located image. `visitor` makes one content visitor per layer.
+pub fn analyze_source(
+    mut src: ImageSource,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    visitor: &VisitorFactory<'_>,
+) -> Result<Analysis> {
+    let mut config = ImageConfig::parse(&src.config_raw, &src.config_display)?;
+    let mut warnings = std::mem::take(&mut src.warnings);
+    if !config.diff_ids.is_empty() && config.diff_ids.len() != src.layers.len() {
+        warnings.push(Warning::new(
+            "layer-count-mismatch",
+            format!(
+                "config lists {} diff_ids but the manifest {} layers",
+                config.diff_ids.len(),
+                src.layers.len()
+            ),
+        ));
+    }
+    let indexes = index_all(&src, opts, state, visitor)?;
+    let mut history = std::mem::take(&mut config.history);
+    let (layer_hist, hw) = map_history(&mut history, src.layers.len());
+    warnings.extend(hw);
+
+    let mut table = PathTable::new();
+    let mut indexes = indexes;
+    for ix in indexes.iter_mut() {
+        ix.intern(&mut table);
+    }
+    let tree = Tree::build(table, &indexes);
+    warnings.extend(tree.warnings.iter().cloned());
+
+    let mut layers = Vec::with_capacity(indexes.len());
+    for (i, ix) in indexes.into_iter().enumerate() {
+        let r = &src.layers[i];
+        for w in &ix.warnings {
+            warnings.push(Warning::new(w.code, format!("layer {i}: {}", w.message)));
+        }
+        let present = r.member.is_some();
+        let diff_id = config.diff_ids.get(i).cloned().unwrap_or_default();
+        let info = LayerInfo {
+            index: i,
+            computed_diff_id: present.then(|| ix.diff_id.clone()),
+            digest: r
+                .digest
+                .clone()
+                .or_else(|| present.then(|| ix.digest.clone())),
+            media_type: r.media_type.clone(),
+            compression: ix.compression,
+            compressed_size: if present {
+                ix.compressed_size
+            } else {
+                r.compressed_size.unwrap_or(0)
+            },
+            size: ix.size,
+            content_size: ix
+                .entries
+                .iter()
+                .filter(|e| e.kind == EntryKind::File)
+                .map(|e| e.size)
+                .sum(),
+            history: layer_hist[i],
+            member: r.member.clone(),
+            entries: ix.entries,
+            added: 0,
+            modified: 0,
+            removed: 0,
+            diff_id,
+        };
+        if info.digest_mismatch() {
+            let err = Error::DigestMismatch {
+                path: src
+                    .container
+                    .display_member(r.member.as_deref().unwrap_or("")),
+                layer: i,
+                expected: info.diff_id.clone(),
+                actual: info.computed_diff_id.clone().unwrap_or_default(),
+            };
+            if opts.strict {
+                return Err(err);
+            }
+            warnings.push(Warning::new("diff-id-mismatch", err.to_string()));
+        }
+        layers.push(info);
+    }
+    for v in tree.all_versions() {
+        let l = &mut layers[v.layer as usize];
+        match v.change {
+            Change::Added => l.added += 1,
+            Change::Modified => l.modified += 1,
+            Change::Removed => l.removed += 1,
+            Change::Unchanged => {}
+        }
+    }
+    let mut a = Analysis {
+        source: src,
+        config,
+        history,
+        layers,
+        tree,
+        efficiency: Efficiency::default(),
+        warnings,
+    };
+    a.efficiency = efficiency(&a);
+    Ok(a)
+}
+
+fn index_all(
+    src: &ImageSource,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    visitor: &VisitorFactory<'_>,
+) -> Result<Vec<LayerIndex>> {
+    let n = src.layers.len();
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism()
+            .map(|p| p.get())
+            .unwrap_or(2),
+        t => t,
+    }
+    .min(n.max(1));
+    let results: Vec<Mutex<Option<Result<LayerIndex>>>> =
+        (0..n).map(|_| Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let r = index_one(src, i, opts, state, visitor);
+                if r.is_err() {
+                    // One bad layer ends the image: stop the other workers early.
+                    state.cancel.store(true, Ordering::Relaxed);
+                }
+                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
+    let mut out = Vec::with_capacity(n);
+    let mut first_err = None;
+    for r in results {
+        match r.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(Ok(ix)) => out.push(ix),
+            // A cancellation caused by another layer's error is not the error to report.
+            Some(Err(Error::Cancelled)) => {
+                first_err.get_or_insert(Error::Cancelled);
+            }
+            Some(Err(e)) => {
+                if first_err
+                    .as_ref()
+                    .is_none_or(|f| matches!(f, Error::Cancelled))
+                {
+                    first_err = Some(e);
+                }
+            }
+            None => {
+                first_err.get_or_insert(Error::Cancelled);
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+fn index_one(
+    src: &ImageSource,
+    i: usize,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    visitor: &VisitorFactory<'_>,
+) -> Result<LayerIndex> {
+    let Some(member) = &src.layers[i].member else {
+        return Ok(LayerIndex::default());
+    };
+    let shown = src.container.display_member(member);
+    let blob = src.container.open(member)?;
+    let mut v = visitor(i);
+    index_layer(blob, &shown, &opts.open.limits, state, v.as_mut())
+}
+
+fn efficiency(a: &Analysis) -> Efficiency {
+    let mut eff = Efficiency::default();
+    let tree = &a.tree;
+    for p in 0..tree.paths.len() as PathId {
+        let vs = tree.versions(p);
+        let mut waste = Waste {
+            path: p,
+            ..Default::default()
+        };
+        for (i, v) in vs.iter().enumerate() {
+            let Some(e) = a.entry(v) else { continue };
+            if e.kind != EntryKind::File {
+                continue;
+            }
+            eff.total_file_bytes += e.size;
+            // Any later version (removal, replacement, even an identical re-write) leaves these
+            // bytes in a lower layer for nothing.
+            if i + 1 < vs.len() {
+                waste.bytes += e.size;
+                waste.versions += 1;
+                if v.layer > 0 {
+                    eff.user_wasted_bytes += e.size;
+                }
+            }
+        }
+        if waste.versions > 0 {
+            waste.versions += 1;
+            eff.wasted_bytes += waste.bytes;
+            eff.wasted.push(waste);
+        }
+    }
+    eff.wasted.sort_by(|x, y| {
+        y.bytes
+            .cmp(&x.bytes)
+            .then_with(|| tree.paths.path(x.path).cmp(&tree.paths.path(y.path)))
+    });
+    eff.score = if eff.total_file_bytes == 0 {
+        1.0
+    } else {
+        1.0 - eff.wasted_bytes as f64 / eff.total_file_bytes as f64
+    };
+    eff
+}

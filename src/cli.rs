@@ -1,0 +1,82 @@
+//! The command line, defined once: parsing, `--help`, completions and the man page all come
+//! from this.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "layerscope",
+    version,
+    about = "See what every layer of a container image really holds: changes, ghost files and secrets",
+    long_about = "See what every layer of a container image really holds: which build step made which \
+layer, what it added, changed and deleted, and every secret in it, including files a later layer \
+deleted that still sit in a lower layer.\n\nIMAGE is a `docker save` tar (any layout, also gzipped), an \
+OCI layout directory, an oci-archive tar, or a name in the local Docker/Podman daemon \
+(docker://NAME, podman://NAME, or a bare NAME[:TAG] that is not a path).\n\nExit codes: 0 success, \
+1 --ci found a problem, 2 error.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct RunArgs {
+    /// Image to open (default: the demo image in assets/)
+    pub image: Option<String>,
+    /// Write the analysis as JSON (to stdout, or to --output)
+    #[arg(long)]
+    pub json: bool,
+    /// File to write the --json analysis to, instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Choose the platform in a multi-platform index, as os/arch[/variant]
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Choose the image in an archive that holds several (tag, name, or image-id prefix)
+    #[arg(long = "image", value_name = "REF")]
+    pub image_ref: Option<String>,
+    /// Treat a layer whose content does not hash to its diff_id as an error, not a warning
+    #[arg(long)]
+    pub strict: bool,
+    /// Worker threads for reading layers (0 = one per core)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct LimitArgs {
+    /// Refuse images whose layers inflate to more than this many bytes in total
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
+    pub max_bytes: u64,
+    /// Refuse layers that inflate more than this many times their compressed size
+    #[arg(long, value_name = "RATIO", default_value_t = 1000)]
+    pub max_ratio: u64,
+    /// Refuse images with more tar entries than this
+    #[arg(long, value_name = "N", default_value_t = 10_000_000)]
+    pub max_entries: u64,
+    /// Refuse entry paths longer than this many bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 4096)]
+    pub max_path_len: usize,
+    /// Refuse entry paths deeper than this many components
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max_depth: usize,
+    /// Refuse manifest, index or config documents larger than this
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    pub max_json_bytes: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print shell completions for bash, zsh, fish, elvish or powershell
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff)
+    Man,
+}

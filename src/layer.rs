@@ -1,0 +1,447 @@
+//! The layer index: one streaming pass over a layer blob records every entry (path, kind, size,
+//! mode, owner, mtime, link target, where its bytes sit in the uncompressed stream, a content
+//! hash) and every whiteout, checks the diff_id, and hands each file's bytes to a visitor (the
+//! secret scanner) so that an image is decompressed exactly once.
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result, Warning};
+use crate::paths::{normalize, PathId, PathTable};
+use crate::source::compress::{self, Compression};
+use crate::source::Limits;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    Hardlink,
+    Char,
+    Block,
+    Fifo,
+}
+
+impl EntryKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Dir => "dir",
+            EntryKind::Symlink => "symlink",
+            EntryKind::Hardlink => "hardlink",
+            EntryKind::Char => "char",
+            EntryKind::Block => "block",
+            EntryKind::Fifo => "fifo",
+        }
+    }
+    /// Holds content bytes of its own (a hardlink shares its target's).
+    pub fn has_content(self) -> bool {
+        matches!(self, EntryKind::File | EntryKind::Hardlink)
+    }
+}
+
+/// One entry of a layer tar. Kept small: an image may hold millions.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub path: PathId,
+    pub kind: EntryKind,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub mtime: u64,
+    /// Content bytes (for a hardlink: its target's, once resolved).
+    pub size: u64,
+    /// Offset of the content in the uncompressed layer stream.
+    pub offset: u64,
+    /// xxh3 of the content (files), used to tell real modifications from re-writes.
+    pub hash: u64,
+    /// Symlink target as written, or hardlink target (normalised).
+    pub link: Option<Box<[u8]>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhiteoutKind {
+    /// `.wh.NAME`: removes NAME (and everything under it).
+    Path,
+    /// `.wh..wh..opq` in DIR: hides everything under DIR from lower layers.
+    Opaque,
+}
+
+#[derive(Clone, Debug)]
+pub struct Whiteout {
+    pub path: PathId,
+    pub kind: WhiteoutKind,
+}
+
+/// The index of one layer. Paths are raw bytes until `intern` maps them into the shared table.
+#[derive(Debug, Default)]
+pub struct LayerIndex {
+    pub entries: Vec<Entry>,
+    pub whiteouts: Vec<Whiteout>,
+    raw_paths: Vec<Box<[u8]>>,
+    raw_whiteouts: Vec<(Box<[u8]>, WhiteoutKind)>,
+    /// Bytes of the uncompressed tar stream.
+    pub size: u64,
+    /// Bytes of the blob as stored.
+    pub compressed_size: u64,
+    pub compression: Option<Compression>,
+    /// sha256 of the uncompressed stream.
+    pub diff_id: String,
+    /// sha256 of the blob as stored.
+    pub digest: String,
+    pub warnings: Vec<Warning>,
+}
+
+/// Receives each regular file's bytes during the indexing pass.
+pub trait ContentVisitor {
+    fn file(&mut self, entry: u32, path: &[u8], data: &[u8]);
+}
+
+impl ContentVisitor for () {
+    fn file(&mut self, _: u32, _: &[u8], _: &[u8]) {}
+}
+
+/// Shared across the layers of one image: progress counters, the byte budget, cancellation.
+#[derive(Default)]
+pub struct PassState {
+    pub compressed_read: AtomicU64,
+    pub uncompressed_read: AtomicU64,
+    pub entries: AtomicU64,
+    pub cancel: AtomicBool,
+}
+
+/// Files bigger than this are hashed whole but handed to the visitor in their first part only.
+pub const SCAN_CAP: usize = 64 << 20;
+
+#[derive(Debug)]
+enum Stop {
+    Cancelled,
+    Limit(&'static str, u64, &'static str),
+}
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+impl std::error::Error for Stop {}
+
+/// Counts and hashes the bytes that pass through.
+struct Tap<'a, R> {
+    inner: R,
+    hasher: Option<Sha256>,
+    count: u64,
+    counter: &'a AtomicU64,
+    state: &'a PassState,
+    budget: Option<(u64, u64)>, // (max total uncompressed bytes, ratio limit) checked on the inner side
+}
+
+impl<R: Read> Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.state.cancel.load(Ordering::Relaxed) {
+            return Err(io::Error::other(Stop::Cancelled));
+        }
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        self.count += n as u64;
+        let total = self.counter.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        if let Some((max, ratio)) = self.budget {
+            if total > max {
+                return Err(io::Error::other(Stop::Limit(
+                    "total uncompressed size",
+                    max,
+                    "--max-bytes",
+                )));
+            }
+            let packed = self
+                .state
+                .compressed_read
+                .load(Ordering::Relaxed)
+                .max(1 << 20);
+            if total > packed.saturating_mul(ratio) {
+                return Err(io::Error::other(Stop::Limit(
+                    "decompression ratio",
+                    ratio,
+                    "--max-ratio",
+                )));
+            }
+        }
+        Ok(n)
+    }
+}
+
+fn map_io(e: io::Error, shown: &str, kind: Compression) -> Error {
+    if let Some(stop) = e.get_ref().and_then(|r| r.downcast_ref::<Stop>()) {
+        return match stop {
+            Stop::Cancelled => Error::Cancelled,
+            Stop::Limit(what, limit, flag) => Error::Limit {
+                path: shown.to_string(),
+                what: what.to_string(),
+                limit: *limit,
+                flag,
+            },
+        };
+    }
+    Error::invalid(shown, compress::describe_stream_error(kind, &e))
+}
+
+/// Indexes one layer blob. `shown` names it in errors.
+pub fn index_layer<R: Read + Send>(
+    blob: R,
+    shown: &str,
+    limits: &Limits,
+    state: &PassState,
+    visitor: &mut dyn ContentVisitor,
+) -> Result<LayerIndex> {
+    let raw_tap = Tap {
+        inner: blob,
+        hasher: Some(Sha256::new()),
+        count: 0,
+        counter: &state.compressed_read,
+        state,
+        budget: None,
+    };
+    // The raw tap must stay reachable to read its hash at the end: decode through a &mut.
+    let mut raw_tap = raw_tap;
+    let (kind, dec) =
+        compress::decoder(&mut raw_tap).map_err(|e| map_io(e, shown, Compression::None))?;
+    let mut tap = Tap {
+        inner: dec,
+        hasher: if kind == Compression::None {
+            None
+        } else {
+            Some(Sha256::new())
+        },
+        count: 0,
+        counter: &state.uncompressed_read,
+        state,
+        budget: Some((limits.max_bytes, limits.max_ratio)),
+    };
+    let mut idx = LayerIndex {
+        compression: Some(kind),
+        ..Default::default()
+    };
+    read_entries(&mut tap, shown, kind, limits, state, visitor, &mut idx)?;
+    // The diff_id covers the whole stream, end-of-archive padding included.
+    io::copy(&mut tap, &mut io::sink()).map_err(|e| map_io(e, shown, kind))?;
+    idx.size = tap.count;
+    let uncompressed_hash = tap.hasher.take().map(|h| crate::digest::hex(&h.finalize()));
+    drop(tap);
+    idx.compressed_size = raw_tap.count;
+    let raw_hash = crate::digest::hex(&raw_tap.hasher.take().unwrap_or_default().finalize());
+    idx.diff_id = format!(
+        "sha256:{}",
+        uncompressed_hash.as_deref().unwrap_or(&raw_hash)
+    );
+    idx.digest = format!("sha256:{raw_hash}");
+    Ok(idx)
+}
+
+fn read_entries<R: Read>(
+    stream: &mut R,
+    shown: &str,
+    kind: Compression,
+    limits: &Limits,
+    state: &PassState,
+    visitor: &mut dyn ContentVisitor,
+    idx: &mut LayerIndex,
+) -> Result<()> {
+    let mut ar = tar::Archive::new(stream);
+    let entries = ar.entries().map_err(|e| map_io(e, shown, kind))?;
+    let mut buf: Vec<u8> = Vec::new();
+    for item in entries {
+        let mut ent = item.map_err(|e| map_io(e, shown, kind))?;
+        let hdr = ent.header();
+        let et = hdr.entry_type();
+        let ekind = match et {
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                EntryKind::File
+            }
+            tar::EntryType::Directory => EntryKind::Dir,
+            tar::EntryType::Symlink => EntryKind::Symlink,
+            tar::EntryType::Link => EntryKind::Hardlink,
+            tar::EntryType::Char => EntryKind::Char,
+            tar::EntryType::Block => EntryKind::Block,
+            tar::EntryType::Fifo => EntryKind::Fifo,
+            // PAX global headers and other metadata records are not files.
+            _ => continue,
+        };
+        let raw_path = ent.path_bytes();
+        if raw_path.len() > limits.max_path_len {
+            return Err(Error::Limit {
+                path: shown.to_string(),
+                what: format!("path length ({} bytes)", raw_path.len()),
+                limit: limits.max_path_len as u64,
+                flag: "--max-path-len",
+            });
+        }
+        let Some(path) = normalize(&raw_path) else {
+            idx.warnings.push(Warning::new(
+                "path-escape",
+                format!(
+                    "entry {} climbs out of the root with '..'; ignored",
+                    crate::paths::escape(&raw_path)
+                ),
+            ));
+            continue;
+        };
+        if path.is_empty() {
+            continue; // the root directory itself
+        }
+        let depth = path.iter().filter(|&&b| b == b'/').count() + 1;
+        if depth > limits.max_depth {
+            return Err(Error::Limit {
+                path: shown.to_string(),
+                what: format!("path depth ({depth})"),
+                limit: limits.max_depth as u64,
+                flag: "--max-depth",
+            });
+        }
+        let total = state.entries.fetch_add(1, Ordering::Relaxed) + 1;
+        if total > limits.max_entries {
+            return Err(Error::Limit {
+                path: shown.to_string(),
+                what: "entry count".into(),
+                limit: limits.max_entries,
+                flag: "--max-entries",
+            });
+        }
+        let (dir, base) = match path.iter().rposition(|&b| b == b'/') {
+            Some(i) => (&path[..i], &path[i + 1..]),
+            None => (&path[..0], &path[..]),
+        };
+        if let Some(target) = base.strip_prefix(b".wh.") {
+            let (wpath, wkind) = if target == b".wh..opq" {
+                (dir.to_vec(), WhiteoutKind::Opaque)
+            } else if target.is_empty() || target == b"." || target == b".." {
+                idx.warnings.push(Warning::new(
+                    "bad-whiteout",
+                    format!(
+                        "invalid whiteout entry {}; ignored",
+                        crate::paths::escape(&path)
+                    ),
+                ));
+                continue;
+            } else {
+                let mut p = dir.to_vec();
+                if !p.is_empty() {
+                    p.push(b'/');
+                }
+                p.extend_from_slice(target);
+                (p, WhiteoutKind::Path)
+            };
+            idx.raw_whiteouts.push((wpath.into_boxed_slice(), wkind));
+            continue;
+        }
+        let mode = hdr.mode().unwrap_or(0);
+        let uid = hdr.uid().unwrap_or(0).min(u32::MAX as u64) as u32;
+        let gid = hdr.gid().unwrap_or(0).min(u32::MAX as u64) as u32;
+        let mtime = hdr.mtime().unwrap_or(0);
+        let link = match ekind {
+            EntryKind::Symlink => ent
+                .link_name_bytes()
+                .map(|l| l.into_owned().into_boxed_slice()),
+            EntryKind::Hardlink => ent
+                .link_name_bytes()
+                .and_then(|l| normalize(&l))
+                .map(Vec::into_boxed_slice),
+            _ => None,
+        };
+        let offset = ent.raw_file_position();
+        let mut size = 0;
+        let mut hash = 0;
+        if ekind == EntryKind::File {
+            size = ent.size();
+            buf.clear();
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            (&mut ent)
+                .take(SCAN_CAP as u64)
+                .read_to_end(&mut buf)
+                .map_err(|e| map_io(e, shown, kind))?;
+            hasher.update(&buf);
+            let entry_no = idx.entries.len() as u32;
+            visitor.file(entry_no, &path, &buf);
+            if buf.len() as u64 == SCAN_CAP as u64 {
+                let mut chunk = vec![0u8; 1 << 20];
+                loop {
+                    let n = ent.read(&mut chunk).map_err(|e| map_io(e, shown, kind))?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&chunk[..n]);
+                }
+            }
+            if (buf.len() as u64) < size.min(SCAN_CAP as u64) {
+                return Err(Error::invalid(
+                    shown,
+                    "truncated tar (file content ends early)",
+                ));
+            }
+            hash = hasher.digest();
+        }
+        idx.raw_paths.push(path.into_boxed_slice());
+        idx.entries.push(Entry {
+            path: 0,
+            kind: ekind,
+            mode,
+            uid,
+            gid,
+            mtime,
+            size,
+            offset,
+            hash,
+            link,
+        });
+    }
+    Ok(())
+}
+
+impl LayerIndex {
+    /// Moves raw paths into the shared table. Hardlinks take their target's size, hash and
+    /// offset (the target is an earlier entry of the same layer).
+    pub fn intern(&mut self, table: &mut PathTable) {
+        for (e, p) in self.entries.iter_mut().zip(self.raw_paths.drain(..)) {
+            e.path = table.intern(&p);
+        }
+        for (p, kind) in self.raw_whiteouts.drain(..) {
+            let path = table.intern(&p);
+            self.whiteouts.push(Whiteout { path, kind });
+        }
+        self.raw_paths = Vec::new();
+        self.raw_whiteouts = Vec::new();
+        if self.entries.iter().any(|e| e.kind == EntryKind::Hardlink) {
+            let mut by_path: std::collections::HashMap<PathId, usize> =
+                std::collections::HashMap::new();
+            for i in 0..self.entries.len() {
+                let e = &self.entries[i];
+                if e.kind == EntryKind::Hardlink {
+                    let target = e.link.as_deref().and_then(|t| table.lookup(t));
+                    match target.and_then(|t| by_path.get(&t)).map(|&j| self.entries[j].clone()) {
+                        Some(t) => {
+                            let e = &mut self.entries[i];
+                            e.size = t.size;
+                            e.hash = t.hash;
+                            e.offset = t.offset;
+                        }
+                        None => self.warnings.push(Warning::new(
+                            "dangling-hardlink",
+                            format!(
+                                "hardlink {} points at {}, which is not an earlier file of this layer",
+                                crate::paths::escape(&table.path(e.path)),
+                                crate::paths::escape(e.link.as_deref().unwrap_or_default())
+                            ),
+                        )),
+                    }
+                }
+                let e = &self.entries[i];
+                if e.kind == EntryKind::File || (e.kind == EntryKind::Hardlink && e.size > 0) {
+                    by_path.insert(e.path, i);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Non-interactive outputs. They all render one `Analysis`.
+
+pub mod json;

@@ -1,0 +1,208 @@
+//! Finding the manifest, config and layer blobs of an image in every supported format, behind one
+//! entry point (`open`) that needs no hint from the user.
+
+pub mod compress;
+pub mod container;
+mod docker;
+mod oci;
+mod select;
+
+use std::path::Path;
+
+pub use compress::Compression;
+pub use container::Container;
+pub use select::Platform;
+
+use crate::error::{Error, Result, Warning};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    DockerArchive,
+    DockerArchiveV25,
+    OciLayout,
+    OciArchive,
+    DockerDaemon,
+    PodmanDaemon,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::DockerArchive => "docker-archive",
+            Format::DockerArchiveV25 => "docker-archive-v25",
+            Format::OciLayout => "oci-layout",
+            Format::OciArchive => "oci-archive",
+            Format::DockerDaemon => "docker-daemon",
+            Format::PodmanDaemon => "podman-daemon",
+        }
+    }
+}
+
+/// Where one layer's blob is and what the manifest says of it.
+#[derive(Clone, Debug)]
+pub struct LayerRef {
+    /// Member name inside the container; `None` when the blob is absent (non-distributable).
+    pub member: Option<String>,
+    pub digest: Option<String>,
+    pub media_type: Option<String>,
+    pub compressed_size: Option<u64>,
+}
+
+/// Safety limits; each has a flag to raise it.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_json_bytes: u64,
+    pub max_bytes: u64,
+    pub max_ratio: u64,
+    pub max_entries: u64,
+    pub max_path_len: usize,
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_json_bytes: 16 << 20,
+            max_bytes: 64 << 30,
+            max_ratio: 1000,
+            max_entries: 10_000_000,
+            max_path_len: 4096,
+            max_depth: 256,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    pub platform: Option<Platform>,
+    pub image: Option<String>,
+    pub limits: Limits,
+}
+
+/// An image located inside its container: what the loader needs to read it.
+pub struct ImageSource {
+    pub container: Container,
+    pub format: Format,
+    pub reference: String,
+    pub config_digest: String,
+    pub config_raw: Vec<u8>,
+    pub config_display: String,
+    pub layers: Vec<LayerRef>,
+    pub warnings: Vec<Warning>,
+}
+
+/// What a layout resolver found, before it is joined with its container.
+pub(crate) struct Located {
+    pub reference: String,
+    pub config_digest: String,
+    pub config_raw: Vec<u8>,
+    pub config_display: String,
+    pub layers: Vec<LayerRef>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Located {
+    fn into_source(self, container: Container, format: Format) -> ImageSource {
+        ImageSource {
+            container,
+            format,
+            reference: self.reference,
+            config_digest: self.config_digest,
+            config_raw: self.config_raw,
+            config_display: self.config_display,
+            layers: self.layers,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// Opens an image from a path: a tar (docker save in any layout, oci-archive, possibly gzipped
+/// whole) or an OCI layout directory.
+pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<ImageSource> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::invalid(&shown, "no such file or directory"),
+        _ => Error::io(&shown, e),
+    })?;
+    if meta.is_dir() {
+        let c = Container::open_dir(path);
+        if !c.exists("index.json") && !c.exists("manifest.json") {
+            return Err(Error::invalid(
+                shown,
+                "directory is not an OCI image layout (no index.json or oci-layout)",
+            ));
+        }
+        return resolve(c, opts, false);
+    }
+    let (c, _outer) = Container::open_tar(path, opts.limits.max_bytes)?;
+    resolve(c, opts, true)
+}
+
+/// Works out the layout of an opened container and locates the selected image in it.
+pub fn resolve(c: Container, opts: &OpenOptions, is_archive: bool) -> Result<ImageSource> {
+    let has_index = c.exists("index.json");
+    let has_manifest = c.exists("manifest.json");
+    if has_index {
+        let fmt = match (has_manifest, is_archive) {
+            (true, _) => Format::DockerArchiveV25,
+            (false, true) => Format::OciArchive,
+            (false, false) => Format::OciLayout,
+        };
+        match oci::resolve(&c, opts)? {
+            Some(found) => return Ok(found.into_source(c, fmt)),
+            None if has_manifest => {
+                // Docker 25.0.0/25.0.1 wrote `"manifests": null`; manifest.json still names the image.
+                let mut found = docker::resolve(&c, opts)?;
+                found.warnings.push(Warning::new(
+                    "empty-index",
+                    "index.json lists no manifests (Docker 25.0.0/25.0.1 bug); used manifest.json",
+                ));
+                return Ok(found.into_source(c, fmt));
+            }
+            None => {
+                return Err(Error::invalid(
+                    c.display_member("index.json"),
+                    "index lists no image manifests",
+                ))
+            }
+        }
+    }
+    if has_manifest {
+        let found = docker::resolve(&c, opts)?;
+        return Ok(found.into_source(c, Format::DockerArchive));
+    }
+    if c.exists("repositories") {
+        return Err(Error::invalid(
+            c.display(),
+            "pre-1.10 docker save format (repositories file but no manifest.json) is not supported; \
+             load and save it again with a current docker",
+        ));
+    }
+    Err(Error::invalid(
+        c.display(),
+        "no manifest.json or index.json: not a docker save or OCI image archive",
+    ))
+}
+
+pub(crate) fn parse_json(bytes: &[u8], shown: &str) -> Result<serde_json::Value> {
+    serde_json::from_slice(bytes).map_err(|e| Error::invalid(shown, format!("not valid JSON: {e}")))
+}
+
+/// `sha256:abc` -> `blobs/sha256/abc`, refusing anything that could leave the blobs folder.
+pub(crate) fn blob_path(digest: &str) -> Option<String> {
+    let (alg, hex) = digest.split_once(':')?;
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'+' || b == b'.'
+            })
+            && s != "."
+            && s != ".."
+    };
+    (ok(alg) && ok(hex)).then(|| format!("blobs/{alg}/{hex}"))
+}
+
+pub(crate) fn is_nondistributable(media_type: Option<&str>) -> bool {
+    media_type.is_some_and(|m| m.contains("nondistributable") || m.contains("foreign"))
+}
