@@ -201,7 +201,7 @@ pub fn assemble(a: &Analysis, scanner: &Scanner, file_hits: Vec<Vec<(u32, Match)
     }
     for (hi, h) in a.history.iter().enumerate() {
         let Some(text) = h.created_by.as_deref() else { continue };
-        for m in scan_history_text(scanner, text) {
+        for m in scanner.scan_text(text) {
             let mut f = finding(&m, FindingSource::History, Status::History);
             f.history = Some(hi);
             f.layer = h.layer;
@@ -242,35 +242,6 @@ pub fn assemble(a: &Analysis, scanner: &Scanner, file_hits: Vec<Vec<(u32, Match)
     }
     sort(a, &mut out);
     out
-}
-
-/// Content rules over `created_by`, plus build arguments whose name says "secret".
-pub fn scan_history_text(scanner: &Scanner, text: &str) -> Vec<Match> {
-    let mut found = scanner.scan_text(text);
-    for arg in secrets::split_build_args(text) {
-        if arg.value.is_empty() || !secrets::is_secret_name(&arg.key) {
-            continue;
-        }
-        let r = arg.value_range.clone();
-        if found.iter().any(|m| m.span.start < r.end && r.start < m.span.end) {
-            continue;
-        }
-        if crate::secrets::filters::is_placeholder(arg.value.as_bytes()) {
-            continue;
-        }
-        let (line, column) = (1, r.start as u32 + 1);
-        found.push(Match {
-            rule: Arc::from("build-arg-secret"),
-            title: Arc::from(format!("Build argument {} holds a secret", arg.key).as_str()),
-            severity: Severity::High,
-            confidence: Confidence::Medium,
-            span: r,
-            line,
-            column,
-            secret: arg.value.clone(),
-        });
-    }
-    found
 }
 
 /// The history step that set an ENV or LABEL key (the last one that mentions `KEY=`).
