@@ -79,7 +79,9 @@ fn clean_path(p: &str) -> String {
     let p = p.rsplit(" | ").next().unwrap_or(p);
     let p = p.strip_prefix("file://").unwrap_or(p);
     let p = percent_decode(p);
-    p.trim_start_matches("./").trim_start_matches('/').to_string()
+    p.trim_start_matches("./")
+        .trim_start_matches('/')
+        .to_string()
 }
 
 fn percent_decode(p: &str) -> String {
@@ -112,7 +114,10 @@ pub fn parse_report(text: &str) -> Result<(&'static str, Vec<ExternalFinding>), 
     }
     let list = v.get("findings").or_else(|| v.as_array().map(|_| &v));
     if let Some(Value::Array(items)) = list {
-        if items.iter().all(|i| i.get("finding").is_some() && i.get("rule").is_some()) {
+        if items
+            .iter()
+            .all(|i| i.get("finding").is_some() && i.get("rule").is_some())
+        {
             return Ok(("kingfisher", parse_kingfisher(items)));
         }
     }
@@ -121,23 +126,49 @@ pub fn parse_report(text: &str) -> Result<(&'static str, Vec<ExternalFinding>), 
 
 fn parse_trivy(v: &Value) -> Vec<ExternalFinding> {
     let mut out = Vec::new();
-    for r in v.get("Results").and_then(Value::as_array).into_iter().flatten() {
+    for r in v
+        .get("Results")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let target = s(r, "Target");
-        for sec in r.get("Secrets").and_then(Value::as_array).into_iter().flatten() {
+        for sec in r
+            .get("Secrets")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             out.push(ExternalFinding {
                 tool: "trivy".into(),
                 rule: s(sec, "RuleID").unwrap_or_default(),
                 title: s(sec, "Title").unwrap_or_default(),
                 severity: severity(sec.get("Severity").and_then(Value::as_str)),
                 path: target.as_deref().map(clean_path),
-                line: sec.get("StartLine").and_then(Value::as_u64).map(|l| l as u32),
-                layer_diff_id: sec.pointer("/Layer/DiffID").and_then(Value::as_str).map(str::to_string),
-                layer_digest: sec.pointer("/Layer/Digest").and_then(Value::as_str).map(str::to_string),
+                line: sec
+                    .get("StartLine")
+                    .and_then(Value::as_u64)
+                    .map(|l| l as u32),
+                layer_diff_id: sec
+                    .pointer("/Layer/DiffID")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                layer_digest: sec
+                    .pointer("/Layer/Digest")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             });
         }
-        for vuln in r.get("Vulnerabilities").and_then(Value::as_array).into_iter().flatten() {
+        for vuln in r
+            .get("Vulnerabilities")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let path = s(vuln, "PkgPath").or_else(|| {
-                (r.get("Class").and_then(Value::as_str) == Some("lang-pkgs")).then(|| target.clone()).flatten()
+                (r.get("Class").and_then(Value::as_str) == Some("lang-pkgs"))
+                    .then(|| target.clone())
+                    .flatten()
             });
             out.push(ExternalFinding {
                 tool: "trivy".into(),
@@ -153,8 +184,14 @@ fn parse_trivy(v: &Value) -> Vec<ExternalFinding> {
                 severity: severity(vuln.get("Severity").and_then(Value::as_str)),
                 path: path.as_deref().map(clean_path),
                 line: None,
-                layer_diff_id: vuln.pointer("/Layer/DiffID").and_then(Value::as_str).map(str::to_string),
-                layer_digest: vuln.pointer("/Layer/Digest").and_then(Value::as_str).map(str::to_string),
+                layer_diff_id: vuln
+                    .pointer("/Layer/DiffID")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                layer_digest: vuln
+                    .pointer("/Layer/Digest")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             });
         }
     }
@@ -163,16 +200,27 @@ fn parse_trivy(v: &Value) -> Vec<ExternalFinding> {
 
 fn parse_sarif(v: &Value) -> Vec<ExternalFinding> {
     let mut out = Vec::new();
-    for run in v.get("runs").and_then(Value::as_array).into_iter().flatten() {
+    for run in v
+        .get("runs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let tool = run
             .pointer("/tool/driver/name")
             .and_then(Value::as_str)
             .unwrap_or("sarif")
             .to_string();
         let rules = run.pointer("/tool/driver/rules").and_then(Value::as_array);
-        for r in run.get("results").and_then(Value::as_array).into_iter().flatten() {
+        for r in run
+            .get("results")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let rule = s(r, "ruleId").unwrap_or_default();
-            let rule_def = rules.and_then(|rs| rs.iter().find(|d| s(d, "id").as_deref() == Some(&rule)));
+            let rule_def =
+                rules.and_then(|rs| rs.iter().find(|d| s(d, "id").as_deref() == Some(&rule)));
             let loc = r.pointer("/locations/0");
             let props = loc.and_then(|l| l.get("properties"));
             out.push(ExternalFinding {
@@ -181,7 +229,11 @@ fn parse_sarif(v: &Value) -> Vec<ExternalFinding> {
                     .and_then(|d| d.pointer("/shortDescription/text"))
                     .and_then(Value::as_str)
                     .map(str::to_string)
-                    .or_else(|| r.pointer("/message/text").and_then(Value::as_str).map(str::to_string))
+                    .or_else(|| {
+                        r.pointer("/message/text")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
                     .unwrap_or_default(),
                 rule,
                 severity: severity(r.get("level").and_then(Value::as_str)),
@@ -208,8 +260,16 @@ fn parse_kingfisher(items: &[Value]) -> Vec<ExternalFinding> {
             let f = &i["finding"];
             ExternalFinding {
                 tool: "kingfisher".into(),
-                rule: i.pointer("/rule/id").and_then(Value::as_str).unwrap_or_default().to_string(),
-                title: i.pointer("/rule/name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                rule: i
+                    .pointer("/rule/id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                title: i
+                    .pointer("/rule/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 severity: match f.get("confidence").and_then(Value::as_str) {
                     Some("high") => Some(Severity::High),
                     Some("medium") => Some(Severity::Medium),
