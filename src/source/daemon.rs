@@ -80,7 +80,7 @@ pub struct FetchedImage {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DaemonError {
-    #[error("cannot reach {what} (tried {}); if the image is elsewhere, export it with `docker save -o image.tar {name}` and open image.tar", .tried.join(", "))]
+    #[error("cannot reach {what} (tried {}); start it, or export the image where it is with `docker save -o image.tar {name}` and open image.tar", .tried.join(", "))]
     Unreachable {
         /// "the Docker daemon", "Docker or Podman", …
         what: String,
@@ -625,10 +625,17 @@ fn send(
             secs: timeout.as_secs().max(1),
             during: format!("waiting for the answer to GET {path}"),
         },
-        HttpError::Io(e) if e.kind() == io::ErrorKind::ConnectionReset => DaemonError::NotADaemon {
-            socket: socket.to_string(),
-            detail: format!("reset the connection without answering GET {path}"),
-        },
+        HttpError::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            DaemonError::NotADaemon {
+                socket: socket.to_string(),
+                detail: format!("closed the connection without answering GET {path}"),
+            }
+        }
         HttpError::Io(e) => DaemonError::Io {
             socket: socket.to_string(),
             source: e,

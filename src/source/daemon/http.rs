@@ -123,8 +123,19 @@ pub(crate) fn get(mut stream: Stream, host: &str, path: &str) -> Result<Response
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: layerscope/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
         env!("CARGO_PKG_VERSION")
     );
-    stream.write_all(req.as_bytes())?;
-    stream.flush()?;
+    if let Err(write_err) = stream
+        .write_all(req.as_bytes())
+        .and_then(|_| stream.flush())
+    {
+        // The peer may have sent something (garbage) and closed before reading our request:
+        // what it sent says more than EPIPE does.
+        return match read_response(Box::new(stream)) {
+            Err(HttpError::NotHttp(d)) if !d.contains("without answering") => {
+                Err(HttpError::NotHttp(d))
+            }
+            _ => Err(HttpError::Io(write_err)),
+        };
+    }
     read_response(Box::new(stream))
 }
 
