@@ -257,6 +257,22 @@ fn unknown_image_is_not_found() {
         "{s}"
     );
     assert!(!s.contains('\n'));
+
+    // An invalid name reaches the daemon only with an explicit docker:// prefix; its refusal is
+    // shown as the daemon words it.
+    let e = fetch_with(
+        &docker("Not/Valid"),
+        &opts(&[("DOCKER_HOST", &d.host)]),
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    let s = e.to_string();
+    println!("{s}");
+    assert!(!s.contains('\n'));
+    assert!(
+        matches!(e, DaemonError::Api { .. } | DaemonError::NotFound { .. }),
+        "{e:?}"
+    );
 }
 
 #[test]

@@ -80,13 +80,15 @@ pub struct FetchedImage {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DaemonError {
-    #[error("cannot reach {what} (tried {}); start it, or export the image where it is with `docker save -o image.tar {name}` and open image.tar", .tried.join(", "))]
+    #[error("{}cannot reach {what} (tried {}); start it, or export the image where it is with `docker save -o image.tar {name}` and open image.tar", if *.bare { format!("`{name}` is not a file or directory, and ") } else { String::new() }, .tried.join(", "))]
     Unreachable {
         /// "the Docker daemon", "Docker or Podman", …
         what: String,
         name: String,
         /// Each endpoint with why it failed.
         tried: Vec<String>,
+        /// The reference came without `docker://`/`podman://` (so it was not a path either).
+        bare: bool,
     },
 
     #[error("permission denied on {socket}: add your user to the `{group}` group (`sudo usermod -aG {group} $USER`, then log in again), or export the image with `sudo {cli} save -o image.tar {name}` and open image.tar")]
@@ -347,7 +349,10 @@ fn combine(docker: DaemonError, podman: DaemonError) -> DaemonError {
         }
         (
             Unreachable {
-                name, mut tried, ..
+                name,
+                mut tried,
+                bare,
+                ..
             },
             Unreachable { tried: more, .. },
         ) => {
@@ -356,6 +361,7 @@ fn combine(docker: DaemonError, podman: DaemonError) -> DaemonError {
                 what: "a Docker or Podman daemon".into(),
                 name,
                 tried,
+                bare,
             }
         }
         // Docker has no such image / is not ours to use, and Podman is not there: Docker's answer.
@@ -383,7 +389,7 @@ fn fetch_from(
         DaemonKind::Docker => endpoint::docker_endpoints(&opts.env)?,
         DaemonKind::Podman => endpoint::podman_endpoints(&opts.env)?,
     };
-    let daemon = find_daemon(kind, name, &candidates, opts.timeout)?;
+    let daemon = find_daemon(kind, name, bare, &candidates, opts.timeout)?;
     let socket = daemon.endpoint.to_string();
     let enc = encode_name(name);
     let not_found = || DaemonError::NotFound {
@@ -497,6 +503,7 @@ fn fetch_from(
 fn find_daemon(
     kind: DaemonKind,
     name: &str,
+    bare: bool,
     candidates: &[Candidate],
     timeout: Duration,
 ) -> Result<Daemon, DaemonError> {
@@ -538,6 +545,7 @@ fn find_daemon(
         what: format!("the {kind} daemon"),
         name: name.to_string(),
         tried,
+        bare,
     })
 }
 
@@ -877,6 +885,7 @@ mod tests {
                     "unix:///var/run/docker.sock: no such socket".into(),
                     "b".into(),
                 ],
+                bare: true,
             },
             DaemonError::PermissionDenied {
                 socket: "unix:///var/run/docker.sock".into(),
@@ -926,6 +935,7 @@ mod tests {
             what: "w".into(),
             name: "x".into(),
             tried: vec![t.into()],
+            bare: false,
         };
         let s = combine(un("a"), un("b")).to_string();
         assert!(
