@@ -136,6 +136,18 @@ pub fn analyze(path: &Path, opts: &AnalyzeOptions, state: &PassState) -> Result<
     analyze_source(src, opts, state, None)
 }
 
+/// Analyses what the user named (path or daemon image), with an optional secret scan.
+pub fn analyze_input(
+    arg: &str,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<Analysis> {
+    let src = source::open_input(arg, &opts.open, progress)?;
+    analyze_source(src, opts, state, scanner)
+}
+
 /// `analyze` with a secret scan in the same pass.
 pub fn analyze_scanned(
     path: &Path,

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, RunArgs};
-use layerscope::analysis::{analyze, analyze_scanned, AnalyzeOptions};
+use layerscope::analysis::{analyze_input, AnalyzeOptions};
 use layerscope::layer::PassState;
 use layerscope::report::ci::{self, Policy};
 use layerscope::secrets::{RuleSet, Scanner, Severity};
@@ -143,10 +143,13 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
     if interactive {
         anyhow::bail!("the interactive view is not available in this build; use --json");
     }
-    let a = match &scanner {
-        Some(s) => analyze_scanned(&path, &opts, &state, s)?,
-        None => analyze(&path, &opts, &state)?,
-    };
+    let a = analyze_input(
+        &path.to_string_lossy(),
+        &opts,
+        &state,
+        scanner.as_ref(),
+        &mut |_, _| {},
+    )?;
     if args.json {
         let report = layerscope::report::json::build(&a, args.show_secrets);
         let mut text = serde_json::to_string_pretty(&report)?;
