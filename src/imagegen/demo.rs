@@ -726,6 +726,7 @@ pub fn expected_markdown() -> String {
     s.push_str("- Leaks 4 and 5 appear twice each (history and config), by design: `ENV` writes the value both into `created_by` and into `config.Env`.\n");
     s.push_str("- Leak 3's step makes a layer (layer 10), but the layer itself is clean; the token is only in `created_by`.\n");
     s.push_str("- History 19: real BuildKit records only `RUN /bin/sh -c npm ci --omit=dev # buildkit` (mount flags are not kept); the `--mount=type=secret,…` text is kept here on purpose, so the TUI shows the correct pattern and the scanner proves it does not flag a secret *id*.\n");
+    s.push_str("- Like every real `docker save` ≤24, the top layer's legacy `<v1id>/json` in the archive repeats the container config, so the `Env` values of leaks 4 and 5 are in that file too; it is archive metadata, not part of any layer.\n");
     s.push_str("- History 0-1 imitate a base image, 2-16 an app-base stage built with the classic builder, 17-21 the app stage built with BuildKit (comment `buildkit.dockerfile.v0`).\n");
     s.push_str("\n## Must produce nothing\n\n| what | path or source | layer | history |\n|---|---|---|---|\n");
     for c in demo_clean_cases() {

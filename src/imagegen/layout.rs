@@ -900,7 +900,11 @@ fn oci_like(
         Flavor::Containerd => {
             list.push(Entry::dir("blobs", 0o755, 0));
             list.push(Entry::dir("blobs/sha256", 0o755, 0));
-            list.extend(blobs.entries(0o444));
+            // containerd's exporter writes every entry with mtime 0.
+            list.extend(blobs.entries(0o444).into_iter().map(|mut e| {
+                e.mtime = 0;
+                e
+            }));
             list.push(Entry::file("index.json", index, 0o644, 0));
             list.push(Entry::file(
                 "manifest.json",
