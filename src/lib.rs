@@ -10,6 +10,7 @@ pub mod error;
 pub mod external;
 pub mod findings;
 pub mod image;
+pub mod imagegen;
 pub mod layer;
 pub mod paths;
 pub mod report;
