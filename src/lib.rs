@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod content;
 pub mod digest;
 pub mod error;
+pub mod explain;
 pub mod external;
 pub mod findings;
 pub mod image;
