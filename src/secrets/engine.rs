@@ -303,8 +303,9 @@ impl Scanner {
         let start = memchr::memrchr(b'\n', &data[lo..s])
             .map(|i| lo + i + 1)
             .unwrap_or(lo);
+        // include the newline itself: trailing `(?:[^\w]|$)` context needs it
         let end = memchr::memchr(b'\n', &data[e..hi])
-            .map(|i| e + i)
+            .map(|i| e + i + 1)
             .unwrap_or(hi);
         start..end
     }
@@ -431,7 +432,9 @@ impl Scanner {
         };
         let rank = |r: &Raw| {
             let info = &self.rules[r.rule].info;
-            (conf(r), info.severity, std::cmp::Reverse(r.rule))
+            // ties: a credential-file parser knows the file; then rule order
+            let parser = self.rules[r.rule].parser.is_some();
+            (conf(r), info.severity, parser, std::cmp::Reverse(r.rule))
         };
         raw.sort_by(|a, b| {
             a.span
@@ -443,7 +446,7 @@ impl Scanner {
         let mut cluster: Vec<Raw> = Vec::new();
         let mut cluster_end = 0;
         let flush = |cluster: &mut Vec<Raw>, kept: &mut Vec<Raw>| {
-            cluster.sort_by(|a, b| rank(b).cmp(&rank(a)));
+            cluster.sort_by_key(|m| std::cmp::Reverse(rank(m)));
             let start = kept.len();
             for m in cluster.drain(..) {
                 let dominated = kept[start..].iter().any(|a| {
