@@ -38,6 +38,7 @@ pub struct Scanner {
     /// Rules with a `path` regex, in `path_set` order.
     path_rules: Vec<usize>,
     path_set: OnceLock<Option<RegexSet>>,
+    max_keyword_len: usize,
     env_rule: Option<usize>,
     build_arg_rule: Option<usize>,
 }
@@ -110,6 +111,7 @@ impl Scanner {
             always,
             path_rules,
             path_set: OnceLock::new(),
+            max_keyword_len: keywords.iter().map(|k| k.len()).max().unwrap_or(1),
             env_rule,
             build_arg_rule,
         })
@@ -310,6 +312,21 @@ impl Scanner {
         start..end
     }
 
+    /// The line around a keyword hit (bounded), over which all keyword hits
+    /// are collected at once.
+    fn hit_region(&self, data: &[u8], s: usize, e: usize) -> Range<usize> {
+        const BOUND: usize = 1024;
+        let lo = s.saturating_sub(BOUND);
+        let hi = e.saturating_add(BOUND).min(data.len());
+        let start = memchr::memrchr(b'\n', &data[lo..s])
+            .map(|i| lo + i + 1)
+            .unwrap_or(lo.saturating_sub(self.max_keyword_len));
+        let end = memchr::memchr(b'\n', &data[e..hi])
+            .map(|i| e + i + 1)
+            .unwrap_or(hi);
+        start..end
+    }
+
     fn scan_content(
         &self,
         data: &[u8],
@@ -325,25 +342,47 @@ impl Scanner {
         if let Some(ac) = &self.ac {
             let mut pending: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
             let mut touched: Vec<usize> = Vec::new();
-            for m in ac.find_overlapping_iter(data) {
-                for &ri in &self.kw_rules[m.pattern().as_usize()] {
-                    if !applies(ri) {
-                        continue;
-                    }
-                    let rule = &self.rules[ri];
-                    let w = Self::window(data, m.start(), m.end(), rule);
-                    match &mut pending[ri] {
-                        Some(p) if w.start <= p.end => p.end = p.end.max(w.end),
-                        Some(p) => {
-                            let done = std::mem::replace(p, w);
-                            self.run_rule(ri, data, done, path, binary, raw);
+            // Fast non-overlapping search finds the next keyword; then all
+            // (overlapping) keyword hits on that line are collected and the
+            // search resumes after the line.
+            let mut pos = 0;
+            while pos < data.len() {
+                let Some(first) = ac.find(aho_corasick::Input::new(data).span(pos..data.len()))
+                else {
+                    break;
+                };
+                let region = self.hit_region(data, first.start(), first.end());
+                for m in
+                    ac.find_overlapping_iter(aho_corasick::Input::new(data).span(region.clone()))
+                {
+                    for &ri in &self.kw_rules[m.pattern().as_usize()] {
+                        if !applies(ri) {
+                            continue;
                         }
-                        slot @ None => {
-                            *slot = Some(w);
-                            touched.push(ri);
+                        let rule = &self.rules[ri];
+                        let w = Self::window(data, m.start(), m.end(), rule);
+                        match &mut pending[ri] {
+                            Some(p) if w.start <= p.end => p.end = p.end.max(w.end),
+                            Some(p) => {
+                                let done = std::mem::replace(p, w);
+                                self.run_rule(ri, data, done, path, binary, raw);
+                            }
+                            slot @ None => {
+                                *slot = Some(w);
+                                touched.push(ri);
+                            }
                         }
                     }
                 }
+                // a keyword may straddle a region cut in the middle of a line
+                let resume = if region.end < data.len() && data[region.end - 1] != b'\n' {
+                    region
+                        .end
+                        .saturating_sub(self.max_keyword_len.saturating_sub(1))
+                } else {
+                    region.end
+                };
+                pos = resume.max(first.start() + 1);
             }
             for ri in touched {
                 if let Some(w) = pending[ri].take() {
