@@ -1511,6 +1511,33 @@ fn dedup_prefers_specific_rule() {
 }
 
 #[test]
+fn large_file_finds_tokens_everywhere() {
+    // exercises the multi-lane keyword scan (files >= 16 KiB), including
+    // tokens straddling lane boundaries
+    let s = Scanner::builtin();
+    let mut g = Gen::new(8);
+    let n = 400_003;
+    let mut data = vec![b'x'; n];
+    for i in (80..n).step_by(81) {
+        data[i] = b'\n';
+    }
+    let lane = n / 4;
+    let mut expected = Vec::new();
+    for at in [0, 5000, lane - 3, 2 * lane - 1, 3 * lane - 20, n - 41] {
+        let tok = format!("ghp_{}", g.s(ALNUM, 36));
+        data[at] = b' ';
+        data[at + 1..at + 41].copy_from_slice(tok.as_bytes());
+        if at + 41 < n {
+            data[at + 41] = b' ';
+        }
+        expected.push((at + 1, tok));
+    }
+    let m = s.scan_file(b"var/log/big.log", &data);
+    let got: Vec<(usize, String)> = m.iter().map(|m| (m.span.start, m.secret.clone())).collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
 fn aws_documentation_example_is_allowlisted() {
     let s = Scanner::builtin();
     let text = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
@@ -1827,7 +1854,13 @@ fn measure(label: &str, s: &Scanner, path: &[u8], data: &[u8]) {
 #[test]
 #[ignore]
 fn throughput() {
+    let t = std::time::Instant::now();
     let s = Scanner::builtin();
+    println!(
+        "startup: Scanner::builtin() with {} rules in {:.1} ms",
+        s.rules().count(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let mut g = Gen::new(1234);
     // ~200 MB of ordinary text: words, paths, numbers, no keywords
     let words = [
