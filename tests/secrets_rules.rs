@@ -1917,3 +1917,32 @@ fn throughput() {
     }
     measure("keyword-dense source", &s, b"src/lib.rs", &src);
 }
+
+/// False positives met on an ordinary 1.1 GB image (Debian docs, Python packages): each must
+/// stay quiet while the real-looking neighbour is still found.
+#[test]
+fn ordinary_image_false_positives_stay_quiet() {
+    use layerscope::secrets::{is_placeholder, Scanner};
+    let s = Scanner::builtin();
+    for quiet in [
+        &b"\"AWSCertificateManagerPrivateCAFullAccess\": \"arn:aws:iam::aws:policy/AWSCertificateManagerPrivateCAFullAccess\","[..],
+        b"return f'machine {hostname}{path} login {self.username} password {self.password}'",
+        b"u'machine {hostname} login token password {auth_token}'",
+        b"const myURL = new URL('https://a:b@example.org');",
+        b"headers = {'Authorization': 'Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW'}",
+        b"proxy_url = 'http://user:***@proxy.internal:3128'",
+    ] {
+        let m = s.scan_file(b"lib/module.py", quiet);
+        assert!(m.is_empty(), "{}: {m:?}", String::from_utf8_lossy(quiet));
+    }
+    for p in ["{self.password}", "%(password)s", "***", "ab"] {
+        assert!(is_placeholder(p.as_bytes()), "{p}");
+    }
+    assert!(!is_placeholder(b"q1iMfkgPtxvQqFt4dbS7Vf"));
+    // A real-format secret key next to an AWS name is still found.
+    let real = b"aws_secret_access_key = 9Xq2Lr7TzWc4Vb1Nk8Hy3Jm6Pd0Sf5Ga2Rt7Ue4K";
+    assert!(s
+        .scan_file(b"app/settings.py", real)
+        .iter()
+        .any(|m| m.rule.as_ref() == "aws-secret-access-key"));
+}
