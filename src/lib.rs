@@ -7,12 +7,14 @@ pub mod analysis;
 pub mod content;
 pub mod digest;
 pub mod error;
+pub mod export;
 pub mod image;
 pub mod layer;
 pub mod paths;
 pub mod report;
 pub mod source;
 pub mod tree;
+pub mod tui;
 
 pub use analysis::{analyze, Analysis, AnalyzeOptions};
 pub use error::{Error, Result, Warning};

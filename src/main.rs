@@ -86,6 +86,9 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
         .as_ref()
         .map(PathBuf::from)
         .unwrap_or_else(demo_image);
+    if wants_tui(&args) {
+        return run_tui(&path, &opts);
+    }
     let state = PassState::default();
     let a = analyze(&path, &opts, &state)?;
     if args.json {
@@ -95,7 +98,17 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
         write_output(args.output.as_deref(), text.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    anyhow::bail!("the interactive view is not available in this build; use --json")
+    run_tui(&path, &opts)
+}
+
+/// The interactive view runs when no report mode was asked for.
+fn wants_tui(args: &RunArgs) -> bool {
+    !args.json
+}
+
+fn run_tui(path: &Path, opts: &AnalyzeOptions) -> Result<ExitCode> {
+    layerscope::tui::run(path, opts)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes all or nothing: a temp file beside the target, renamed into place.
