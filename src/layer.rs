@@ -98,6 +98,8 @@ pub struct LayerIndex {
 /// Receives each regular file's bytes during the indexing pass.
 pub trait ContentVisitor {
     fn file(&mut self, entry: u32, path: &[u8], data: &[u8]);
+    /// Called once when the layer's pass completed.
+    fn finish(&mut self) {}
 }
 
 impl ContentVisitor for () {
@@ -110,6 +112,8 @@ pub struct PassState {
     pub compressed_read: AtomicU64,
     pub uncompressed_read: AtomicU64,
     pub entries: AtomicU64,
+    /// Layers whose pass has finished (for progress displays).
+    pub layers_done: AtomicU64,
     pub cancel: AtomicBool,
 }
 

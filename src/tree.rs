@@ -141,7 +141,12 @@ impl Tree {
                             written.insert(a, Change::Modified);
                         }
                         None => {
-                            written.entry(a).or_insert(Change::Added);
+                            let c = if removed_here.contains(&a) {
+                                Change::Modified
+                            } else {
+                                Change::Added
+                            };
+                            written.entry(a).or_insert(c);
                         }
                     }
                     cur[a as usize] = Some((l, NO_ENTRY));
@@ -162,7 +167,7 @@ impl Tree {
                     }
                     Some(p) => {
                         let pk = kind_of(p);
-                        if pk.is_some_and(|k| k == EntryKind::Dir) && e.kind != EntryKind::Dir {
+                        if pk.is_none_or(|k| k == EntryKind::Dir) && e.kind != EntryKind::Dir {
                             // Directory replaced by a non-directory: its children go too.
                             for d in paths.descendants(e.path) {
                                 if cur[d as usize].is_some() {

@@ -59,6 +59,9 @@ pub struct Progress {
     pub entries: u64,
     pub layers_done: usize,
     pub layers_total: usize,
+    /// Bytes streamed from a daemon so far, and the total when known.
+    pub fetched: u64,
+    pub fetch_total: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 use crate::analysis::Analysis;
+use crate::findings::FindingSource;
 use crate::paths::{PathId, ROOT};
 use crate::tree::NO_ENTRY;
 use crate::tui::action::{Action, Cmd, Effect, ExportReq, MouseKind, Progress, WorkerMsg};
@@ -161,6 +162,8 @@ pub struct App {
     /// What was opened, for the title while loading.
     pub source_name: String,
     pub quit: bool,
+    /// Rule id -> what the rule finds (from the scanner), for the explain overlay.
+    pub rules: Arc<std::collections::HashMap<String, String>>,
 }
 
 /// Directories with more paths than this start collapsed.
@@ -286,6 +289,7 @@ impl App {
             message: None,
             source_name: source_name.into(),
             quit: false,
+            rules: Arc::default(),
         }
     }
 
@@ -1245,5 +1249,40 @@ impl App {
         self.request_preview(fx);
     }
 
-    fn jump_to_finding(&mut self, _fx: &mut Vec<Effect>) {}
+    fn jump_to_finding(&mut self, fx: &mut Vec<Effect>) {
+        let Phase::Ready(v) = &mut self.phase else {
+            return;
+        };
+        let Some(&fi) = v.m.order.get(v.findings.sel) else {
+            return;
+        };
+        let a = v.m.a.clone();
+        let f = &a.findings[fi];
+        match (f.source, f.layer, f.path, f.history) {
+            (FindingSource::File, Some(l), Some(p), _) => {
+                self.jump_to(l, p, Some(f.span.start as u64), fx)
+            }
+            (FindingSource::History, _, _, Some(h)) => {
+                if v.hide_base {
+                    v.hide_base = false;
+                    v.rebuild();
+                }
+                let vis = v.visible_hist();
+                if let Some(i) = vis.iter().position(|&r| v.m.hist[r].history == Some(h)) {
+                    let d = i as isize - v.hist.sel as isize;
+                    self.focus = Pane::History;
+                    self.move_sel(d, fx);
+                    self.focus = Pane::History;
+                }
+            }
+            _ => {
+                self.focus = Pane::Image;
+                self.message = Some((
+                    "this secret is in the image config (Env, labels, Cmd): see the Image pane"
+                        .into(),
+                    false,
+                ));
+            }
+        }
+    }
 }

@@ -18,8 +18,7 @@ pub mod ui;
 pub mod worker;
 
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Once};
 use std::time::Duration;
@@ -34,6 +33,7 @@ use ratatui::Terminal;
 
 use crate::analysis::{Analysis, AnalyzeOptions};
 use crate::layer::PassState;
+use crate::secrets::Scanner;
 use action::{Action, Effect, MouseKind, Progress, WorkerMsg};
 use app::{App, Phase};
 use keymap::Keymap;
@@ -76,7 +76,7 @@ fn install_panic_hook() {
 }
 
 /// Opens `path` in the interactive view and runs until the user quits.
-pub fn run(path: &Path, opts: &AnalyzeOptions) -> anyhow::Result<()> {
+pub fn run(input: &str, opts: &AnalyzeOptions, scanner: Option<Scanner>) -> anyhow::Result<()> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         anyhow::bail!("the interactive view needs a terminal; use --json for a report");
     }
@@ -91,24 +91,27 @@ pub fn run(path: &Path, opts: &AnalyzeOptions) -> anyhow::Result<()> {
     term.hide_cursor()?;
     let size = term.size()?;
 
-    let mut app = App::new(
-        Arc::new(keymap),
-        path.display().to_string(),
-        size.width,
-        size.height,
-    );
+    let mut app = App::new(Arc::new(keymap), input.to_string(), size.width, size.height);
+    if let Some(sc) = &scanner {
+        app.rules = Arc::new(
+            sc.rules()
+                .map(|r| (r.id.to_string(), r.description.clone()))
+                .collect(),
+        );
+    }
     if !key_errors.is_empty() {
         app.message = Some((key_errors.join("; "), true));
     }
 
     let (tx, rx) = mpsc::channel::<Event>();
     let pass = Arc::new(PassState::default());
-    let layers_done = Arc::new(AtomicUsize::new(0));
+    let fetch = Arc::new(worker::Fetch::default());
     worker::spawn_load(
-        path.to_path_buf(),
+        input.to_string(),
         opts.clone(),
+        scanner.map(Arc::new),
         pass.clone(),
-        layers_done.clone(),
+        fetch.clone(),
         tx.clone(),
     );
     let stop = Arc::new(AtomicBool::new(false));
@@ -117,7 +120,7 @@ pub fn run(path: &Path, opts: &AnalyzeOptions) -> anyhow::Result<()> {
     let mut rt = Runtime {
         tx,
         pass,
-        layers_done,
+        fetch,
         analysis: None,
         slot: Arc::new(Slot::default()),
         search: None,
@@ -137,7 +140,7 @@ pub fn run(path: &Path, opts: &AnalyzeOptions) -> anyhow::Result<()> {
 struct Runtime {
     tx: mpsc::Sender<Event>,
     pass: Arc<PassState>,
-    layers_done: Arc<AtomicUsize>,
+    fetch: Arc<worker::Fetch>,
     analysis: Option<Arc<Analysis>>,
     slot: Arc<Slot>,
     search: Option<Arc<PassState>>,
@@ -150,8 +153,10 @@ impl Runtime {
             compressed_total: 0,
             uncompressed_read: self.pass.uncompressed_read.load(Ordering::Relaxed),
             entries: self.pass.entries.load(Ordering::Relaxed),
-            layers_done: self.layers_done.load(Ordering::Relaxed),
+            layers_done: self.pass.layers_done.load(Ordering::Relaxed) as usize,
             layers_total: 0,
+            fetched: self.fetch.done.load(Ordering::Relaxed),
+            fetch_total: self.fetch.total.load(Ordering::Relaxed),
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::analysis::Analysis;
+use crate::findings::FindingSource;
 use crate::tui::filetree::Marks;
 use crate::tui::text::parse_rfc3339;
 
@@ -31,8 +32,9 @@ pub struct Model {
     pub base_guess: Option<usize>,
     /// Findings per file version (layer, entry) -> indices into the findings list.
     pub by_version: HashMap<(usize, u32), Vec<usize>>,
-    /// Findings per layer (for the history badges).
+    /// File findings per layer and history findings per step (for the history badges).
     pub per_layer: Vec<usize>,
+    pub per_history: Vec<usize>,
     /// Findings in display order (severity, then layer).
     pub order: Vec<usize>,
 }
@@ -47,19 +49,56 @@ impl Model {
     pub fn new(a: Arc<Analysis>) -> Model {
         let hist = history_rows(&a);
         let base_guess = guess_base(&a);
-        let per_layer = vec![0; a.layers.len()];
+        let mut per_layer = vec![0; a.layers.len()];
+        let mut per_history = vec![0; a.history.len()];
+        let mut by_version: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
+        for (i, f) in a.findings.iter().enumerate() {
+            match (f.source, f.layer, f.entry, f.history) {
+                (FindingSource::File, Some(l), Some(e), _) if l < per_layer.len() => {
+                    by_version.entry((l, e)).or_default().push(i);
+                    per_layer[l] += 1;
+                }
+                (FindingSource::History, _, _, Some(h)) if h < per_history.len() => {
+                    per_history[h] += 1;
+                }
+                _ => {}
+            }
+        }
+        let mut order: Vec<usize> = (0..a.findings.len()).collect();
+        let key = |i: &usize| {
+            let f = &a.findings[*i];
+            (
+                std::cmp::Reverse(f.severity),
+                f.layer
+                    .or(f.history.and_then(|h| a.history.get(h)?.layer))
+                    .unwrap_or(usize::MAX),
+                f.path.map(|p| a.tree.paths.path(p)),
+                f.line,
+            )
+        };
+        order.sort_by_cached_key(key);
         Model {
             a,
             hist,
             base_guess,
-            by_version: HashMap::new(),
+            by_version,
             per_layer,
-            order: Vec::new(),
+            per_history,
+            order,
         }
     }
 
     pub fn layer_count(&self) -> usize {
         self.a.layers.len()
+    }
+
+    /// The badge count of a history row: its layer's file findings plus its own.
+    pub fn row_findings(&self, row: &HistRow) -> usize {
+        row.layer
+            .map_or(0, |l| self.per_layer.get(l).copied().unwrap_or(0))
+            + row
+                .history
+                .map_or(0, |h| self.per_history.get(h).copied().unwrap_or(0))
     }
 
     /// Index of the history row that made `layer`.

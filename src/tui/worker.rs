@@ -2,13 +2,14 @@
 //! latest-wins slot: a new request replaces any queued one), content search and export. All
 //! results come back as `WorkerMsg`s over the event channel.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::analysis::{analyze_source, Analysis, AnalyzeOptions};
-use crate::layer::{ContentVisitor, PassState};
+use crate::findings::FindingSource;
+use crate::layer::PassState;
+use crate::secrets::Scanner;
 use crate::source;
 use crate::tui::action::{ExportFail, ExportReq, WorkerMsg};
 use crate::tui::preview::{self, PreviewReq, SecretSpan};
@@ -19,33 +20,31 @@ pub enum Event {
     Worker(WorkerMsg),
 }
 
-/// Counts finished layers: the indexer drops a layer's visitor when that layer is done.
-struct LayerDone(Arc<AtomicUsize>);
-
-impl ContentVisitor for LayerDone {
-    fn file(&mut self, _: u32, _: &[u8], _: &[u8]) {}
+/// Daemon transfer progress while the image is streamed out of docker/podman.
+#[derive(Default)]
+pub struct Fetch {
+    pub done: AtomicU64,
+    pub total: AtomicU64,
 }
 
-impl Drop for LayerDone {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Opens and analyses the image, reporting the blob total first so the progress bar has a
-/// denominator from the start.
+/// Opens (from a file, a layout or a daemon) and analyses the image, secret scan included,
+/// reporting the blob total first so the progress bar has a denominator from the start.
 pub fn spawn_load(
-    path: PathBuf,
+    input: String,
     opts: AnalyzeOptions,
+    scanner: Option<Arc<Scanner>>,
     pass: Arc<PassState>,
-    layers_done: Arc<AtomicUsize>,
+    fetch: Arc<Fetch>,
     tx: Sender<Event>,
 ) {
     std::thread::Builder::new()
         .name("load".into())
         .spawn(move || {
             let r = (|| -> crate::Result<Analysis> {
-                let src = source::open_path(&path, &opts.open)?;
+                let src = source::open_input(&input, &opts.open, &mut |done, total| {
+                    fetch.done.store(done, Ordering::Relaxed);
+                    fetch.total.store(total.unwrap_or(0), Ordering::Relaxed);
+                })?;
                 let total: u64 = src
                     .layers
                     .iter()
@@ -61,10 +60,7 @@ pub fn spawn_load(
                     compressed_total: total,
                     layers: src.layers.len(),
                 }));
-                let done = layers_done.clone();
-                analyze_source(src, &opts, &pass, &move |_| {
-                    Box::new(LayerDone(done.clone()))
-                })
+                analyze_source(src, &opts, &pass, scanner.as_deref())
             })();
             let _ = tx.send(Event::Worker(WorkerMsg::Loaded(
                 r.map(Arc::new).map_err(|e| e.to_string()),
@@ -106,8 +102,19 @@ impl Slot {
 }
 
 /// The secrets of a file version, for masking in the preview.
-pub fn secret_spans(_a: &Analysis, _layer: usize, _entry: u32) -> Vec<SecretSpan> {
-    Vec::new()
+pub fn secret_spans(a: &Analysis, layer: usize, entry: u32) -> Vec<SecretSpan> {
+    a.findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f.source == FindingSource::File && f.layer == Some(layer) && f.entry == Some(entry)
+        })
+        .map(|(i, f)| SecretSpan {
+            span: f.span.start as u64..f.span.end as u64,
+            masked: f.masked.clone(),
+            finding: i,
+        })
+        .collect()
 }
 
 pub fn spawn_preview(a: Arc<Analysis>, slot: Arc<Slot>, tx: Sender<Event>) {

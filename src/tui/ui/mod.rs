@@ -78,6 +78,30 @@ fn loading(f: &mut Frame, area: Rect, app: &App, p: &Progress, theme: &Theme) {
     } else {
         0.0
     };
+    if p.compressed_total == 0 && p.fetched > 0 {
+        let label = format!(
+            "fetching from the daemon: {} / {}",
+            human(p.fetched),
+            if p.fetch_total > 0 {
+                human(p.fetch_total)
+            } else {
+                "?".into()
+            }
+        );
+        let ratio = if p.fetch_total > 0 {
+            (p.fetched as f64 / p.fetch_total as f64).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        f.render_widget(
+            Gauge::default()
+                .gauge_style(theme.gauge)
+                .ratio(ratio)
+                .label(label),
+            l2,
+        );
+        return;
+    }
     let total = if p.compressed_total > 0 {
         human(p.compressed_total)
     } else {

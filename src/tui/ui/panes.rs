@@ -7,6 +7,8 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::analysis::Analysis;
+use crate::findings::{Finding, FindingSource, Status};
+use crate::secrets::Severity;
 use crate::tui::app::{App, ListState, Pane, View};
 use crate::tui::text::{clean, human, short_created_by, truncate};
 use crate::tui::theme::Theme;
@@ -31,10 +33,10 @@ impl Ctx<'_> {
     }
 }
 
-fn step_text(a: &Analysis, h: Option<usize>, layer: Option<usize>) -> String {
+fn step_text(a: &Analysis, h: Option<usize>, layer: Option<usize>, reveal: bool) -> String {
     match h.and_then(|i| a.history.get(i)) {
         Some(h) => match h.created_by.as_deref().filter(|s| !s.trim().is_empty()) {
-            Some(c) => short_created_by(c),
+            Some(c) => short_created_by(a.display_text(c, reveal)),
             None => clean(h.comment.as_deref().unwrap_or("(no command recorded)")),
         },
         None => format!("(no history) layer {}", layer.unwrap_or(0)),
@@ -66,7 +68,13 @@ pub(crate) fn history(f: &mut Frame, r: Rect, c: &Ctx) {
     let mut lines = Vec::new();
     for (i, &ri) in vis.iter().enumerate().skip(v.hist.off).take(h) {
         let row = &v.m.hist[ri];
-        let cmd = step_text(a, row.history, row.layer);
+        let cmd = step_text(a, row.history, row.layer, v.reveal);
+        let n = v.m.row_findings(row);
+        let badge = if n > 0 {
+            format!("!{n} ")
+        } else {
+            String::new()
+        };
         let mut spans = Vec::new();
         let in_base = v.base.is_some_and(|b| row.target <= b && !v.hide_base);
         match row.layer {
@@ -77,12 +85,6 @@ pub(crate) fn history(f: &mut Frame, r: Rect, c: &Ctx) {
                     format!("{:>8} ", human(a.layers[l].size)),
                     c.theme.text,
                 ));
-                let n = v.m.per_layer.get(l).copied().unwrap_or(0);
-                let badge = if n > 0 {
-                    format!("!{n} ")
-                } else {
-                    String::new()
-                };
                 let room = w.saturating_sub(12 + badge.chars().count());
                 if n > 0 {
                     spans.push(Span::styled(badge, c.theme.finding));
@@ -130,7 +132,7 @@ pub(crate) fn layer_details(f: &mut Frame, r: Rect, c: &Ctx) {
                 ));
                 lines.push(kv(
                     "Command",
-                    clean(h.created_by.as_deref().unwrap_or("(none)")),
+                    clean(a.display_text(h.created_by.as_deref().unwrap_or("(none)"), v.reveal)),
                 ));
                 if let Some(cr) = &h.created {
                     lines.push(kv("Created", clean(cr)));
@@ -164,7 +166,7 @@ pub(crate) fn layer_details(f: &mut Frame, r: Rect, c: &Ctx) {
         if let Some(h) = h {
             lines.push(kv(
                 "Command",
-                clean(h.created_by.as_deref().unwrap_or("(none)")),
+                clean(a.display_text(h.created_by.as_deref().unwrap_or("(none)"), v.reveal)),
             ));
             if let Some(cr) = &h.created {
                 lines.push(kv("Created", clean(cr)));
@@ -187,9 +189,10 @@ pub(crate) fn layer_details(f: &mut Frame, r: Rect, c: &Ctx) {
                 "{} uncompressed, {} compressed{}",
                 human(l.size),
                 human(l.compressed_size),
-                l.compression
-                    .map(|c| format!(" ({c:?})").to_lowercase())
-                    .unwrap_or_default()
+                match l.compression {
+                    Some(crate::source::Compression::None) | None => String::new(),
+                    Some(c) => format!(" ({c:?})").to_lowercase(),
+                }
             ),
         ));
         lines.push(kv("Digest", clean(l.digest.as_deref().unwrap_or("(none)"))));
@@ -262,7 +265,11 @@ pub(crate) fn image_details(f: &mut Frame, r: Rect, c: &Ctx) {
     if !a.config.labels.is_empty() {
         lines.push(Line::styled("Labels:", t.title));
         for (k, val) in &a.config.labels {
-            lines.push(Line::raw(format!("  {}={}", clean(k), clean(val))));
+            lines.push(Line::raw(format!(
+                "  {}={}",
+                clean(k),
+                clean(a.display_text(val, v.reveal))
+            )));
         }
     }
     for (k, val) in [
@@ -275,7 +282,7 @@ pub(crate) fn image_details(f: &mut Frame, r: Rect, c: &Ctx) {
         ("Workdir", a.config.working_dir.clone()),
     ] {
         if let Some(val) = val {
-            lines.push(kv(k, clean(&val)));
+            lines.push(kv(k, clean(a.display_text(&val, v.reveal))));
         }
     }
     if !a.warnings.is_empty() {
@@ -296,22 +303,130 @@ pub(crate) fn image_details(f: &mut Frame, r: Rect, c: &Ctx) {
     );
 }
 
-fn env_shown(_c: &Ctx, env: &str) -> String {
-    clean(env)
+fn env_shown(c: &Ctx, env: &str) -> String {
+    clean(c.v.a().display_text(env, c.v.reveal))
 }
 
-pub(crate) fn findings_summary(_c: &Ctx) -> Vec<Line<'static>> {
-    Vec::new()
+pub(crate) fn sev_label(s: Severity, t: &Theme) -> Span<'static> {
+    let (txt, st) = match s {
+        Severity::Critical => ("CRIT", t.sev_critical),
+        Severity::High => ("HIGH", t.sev_high),
+        Severity::Medium => ("MED ", t.sev_medium),
+        Severity::Low => ("LOW ", t.sev_low),
+    };
+    Span::styled(txt, st)
+}
+
+fn status_style(s: Status, t: &Theme) -> Style {
+    match s {
+        Status::Deleted | Status::Overwritten => t.ghost,
+        Status::Visible => t.finding,
+        Status::History | Status::Config => t.warning,
+    }
+}
+
+pub(crate) fn findings_summary(c: &Ctx) -> Vec<Line<'static>> {
+    let a = c.v.a();
+    let t = c.theme;
+    let mut spans = vec![Span::styled("Findings: ", t.title)];
+    if a.findings.is_empty() {
+        spans.push(Span::raw("none"));
+        return vec![Line::from(spans)];
+    }
+    let mut first = true;
+    for s in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ] {
+        let n = a.findings.iter().filter(|f| f.severity == s).count();
+        if n == 0 {
+            continue;
+        }
+        if !first {
+            spans.push(Span::raw(", "));
+        }
+        first = false;
+        let st = sev_label(s, t).style;
+        spans.push(Span::styled(format!("{n} {}", s.as_str()), st));
+    }
+    let hidden = a
+        .findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Deleted | Status::Overwritten))
+        .count();
+    let mut out = vec![Line::from(spans)];
+    if hidden > 0 {
+        out.push(Line::styled(
+            format!("  {hidden} in deleted/overwritten files that still ship"),
+            t.ghost,
+        ));
+    }
+    out
+}
+
+/// Where a finding is, in a few words.
+pub(crate) fn finding_place(a: &Analysis, f: &Finding) -> String {
+    match f.source {
+        FindingSource::File => format!(
+            "L{} /{}:{}",
+            f.layer.unwrap_or(0),
+            f.path.map(|p| a.path_string(p)).unwrap_or_default(),
+            f.line
+        ),
+        FindingSource::History => format!("step {}", f.history.map_or(0, |h| h + 1)),
+        FindingSource::Env => format!("ENV {}", clean(f.key.as_deref().unwrap_or(""))),
+        FindingSource::Label => format!("LABEL {}", clean(f.key.as_deref().unwrap_or(""))),
+        FindingSource::Config => format!("config {}", clean(f.key.as_deref().unwrap_or(""))),
+    }
 }
 
 pub(crate) fn findings(f: &mut Frame, r: Rect, c: &Ctx) {
-    let b = block(" Findings ", c.focused(Pane::Findings), c.theme);
-    f.render_widget(
-        Paragraph::new("secret findings appear here")
-            .style(c.theme.dim)
-            .block(b),
-        r,
+    let v = c.v;
+    let a = v.a();
+    let t = c.theme;
+    let b = block(
+        format!(" Findings · {} ", a.findings.len()),
+        c.focused(Pane::Findings),
+        t,
     );
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    if v.m.order.is_empty() {
+        f.render_widget(Paragraph::new("no secrets found").style(t.dim), inner);
+        return;
+    }
+    let w = inner.width as usize;
+    let mut lines = Vec::new();
+    for (i, &fi) in
+        v.m.order
+            .iter()
+            .enumerate()
+            .skip(v.findings.off)
+            .take(inner.height as usize)
+    {
+        let fd = &a.findings[fi];
+        let st = fd.status.name();
+        let place = finding_place(a, fd);
+        let used = 5 + st.len() + 1 + place.chars().count() + 1;
+        let spans = vec![
+            sev_label(fd.severity, t),
+            Span::raw(" "),
+            Span::styled(st.to_string(), status_style(fd.status, t)),
+            Span::raw(" "),
+            Span::raw(truncate(&place, w.saturating_sub(6 + st.len()))),
+            Span::raw(" "),
+            Span::styled(truncate(&clean(&fd.title), w.saturating_sub(used)), t.dim),
+        ];
+        let style = if i == v.findings.sel {
+            c.sel_style(Pane::Findings)
+        } else {
+            Style::default()
+        };
+        lines.push(pad(spans, w, style));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 pub(crate) fn results(f: &mut Frame, area: Rect, app: &App, list: ListState, t: &Theme) {
@@ -381,16 +496,95 @@ pub(crate) fn explain(
     f: &mut Frame,
     area: Rect,
     app: &App,
-    _finding: usize,
+    finding: usize,
     scroll: usize,
     t: &Theme,
 ) {
-    let r = centered(area, 80, 12);
+    let Some(v) = app.view() else { return };
+    let a = v.a();
+    let Some(fd) = a.findings.get(finding) else {
+        return;
+    };
+    let r = centered(area, 84, area.height.saturating_sub(2).max(3));
     f.render_widget(Clear, r);
-    let _ = app;
+    let kv = |k: &str, val: String| -> Line<'static> {
+        Line::from(vec![
+            Span::styled(format!("{k}: "), t.title),
+            Span::raw(val),
+        ])
+    };
+    let step = |layer: usize| -> String {
+        a.layers
+            .get(layer)
+            .and_then(|l| l.history)
+            .and_then(|h| a.history.get(h))
+            .and_then(|h| h.created_by.as_deref())
+            .map(|c| short_created_by(a.display_text(c, v.reveal)))
+            .unwrap_or_else(|| format!("layer {layer}"))
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            sev_label(fd.severity, t),
+            Span::raw(" "),
+            Span::styled(clean(&fd.title), t.title),
+            Span::styled(format!("  ({})", clean(&fd.rule)), t.dim),
+        ]),
+        kv(
+            "Status",
+            format!(
+                "{} · confidence {}",
+                fd.status.name(),
+                fd.confidence.as_str()
+            ),
+        ),
+        kv("Where", finding_place(a, fd)),
+    ];
+    if let Some(l) = fd.layer {
+        lines.push(kv("Made by", format!("layer {l}: `{}`", step(l))));
+    }
+    let secret = if v.reveal {
+        Span::styled(clean(&fd.secret), t.secret_revealed)
+    } else {
+        Span::styled(clean(&fd.masked), t.secret)
+    };
+    lines.push(Line::from(vec![Span::styled("Secret: ", t.title), secret]));
+    lines.push(kv("Fingerprint", clean(&fd.fingerprint)));
+    lines.push(Line::raw(""));
+    if let Some(d) = app.rules.get(&*fd.rule).filter(|d| !d.is_empty()) {
+        lines.push(Line::styled("What this rule finds", t.title));
+        lines.push(Line::raw(clean(d)));
+        lines.push(Line::raw(""));
+    }
+    let why = match fd.status {
+        Status::Visible => "The file is in the final filesystem: anyone who runs or pulls the image can read it.".to_string(),
+        Status::Deleted => format!(
+            "Layer {} deleted this file, but a deletion only hides it: the bytes still ship in layer {} (`{}`), and `docker save | tar -x` gets them back.",
+            fd.removed_in_layer.map_or("?".into(), |l| l.to_string()),
+            fd.layer.unwrap_or(0),
+            step(fd.layer.unwrap_or(0))
+        ),
+        Status::Overwritten => format!(
+            "Layer {} replaced this file, but the old version with the secret still ships in layer {}.",
+            fd.replaced_in_layer.map_or("?".into(), |l| l.to_string()),
+            fd.layer.unwrap_or(0)
+        ),
+        Status::History => "Build commands and build args are recorded in the image history (`docker history --no-trunc` shows them).".to_string(),
+        Status::Config => "Env, labels and Cmd are stored in the image config (`docker inspect` shows them).".to_string(),
+    };
+    let fix = match fd.source {
+        FindingSource::File => "Rotate the secret. Keep it out of every layer: use a build secret (`RUN --mount=type=secret`) or a multi-stage build that copies only the result; an `rm` in a later step does not remove it.",
+        FindingSource::History => "Rotate the secret. Pass it with `RUN --mount=type=secret` instead of ARG/--build-arg or inline in a RUN command.",
+        _ => "Rotate the secret. Inject it at run time (environment, secret store) instead of ENV or LABEL.",
+    };
+    lines.push(Line::styled("Why it matters", t.title));
+    lines.push(Line::raw(why));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Fix", t.title));
+    lines.push(Line::raw(fix));
     f.render_widget(
-        Paragraph::new("no finding")
+        Paragraph::new(lines)
             .block(block(" Finding ", true, t))
+            .wrap(Wrap { trim: false })
             .scroll((scroll as u16, 0)),
         r,
     );
