@@ -144,8 +144,11 @@ pub(crate) fn layer_details(f: &mut Frame, r: Rect, c: &Ctx) {
     if let Some(l) = a.layers.get(v.layer) {
         let h = l.history.and_then(|i| a.history.get(i));
         lines.push(Line::from(vec![
-            Span::styled(format!("Layer {}", l.index), t.title),
-            Span::raw(format!(" of {}", a.layers.len())),
+            Span::styled(format!("Layer {} of {}  ", l.index, a.layers.len()), t.title),
+            Span::styled(format!("+{} ", l.added), t.added),
+            Span::styled(format!("~{} ", l.modified), t.modified),
+            Span::styled(format!("-{} ", l.removed), t.removed),
+            Span::raw(format!(" {}", human(l.size))),
         ]));
         if l.digest_mismatch() {
             lines.push(Line::styled(
@@ -177,11 +180,10 @@ pub(crate) fn layer_details(f: &mut Frame, r: Rect, c: &Ctx) {
         }
         lines.push(Line::from(vec![
             Span::styled("Changes: ", t.title),
-            Span::styled(format!("+{} added", l.added), t.added),
-            Span::raw("  "),
-            Span::styled(format!("~{} modified", l.modified), t.modified),
-            Span::raw("  "),
-            Span::styled(format!("-{} removed", l.removed), t.removed),
+            Span::raw(format!(
+                "{} added, {} modified, {} removed",
+                l.added, l.modified, l.removed
+            )),
         ]));
         lines.push(kv(
             "Size",
