@@ -210,11 +210,14 @@ impl View {
 
     /// Indices into `m.hist` of the rows shown (the base image's rows hidden on request).
     pub fn visible_hist(&self) -> Vec<usize> {
-        let cut = match (self.hide_base, self.base) {
-            (true, Some(b)) => self.m.row_of_layer(b).map(|r| r + 1).unwrap_or(0),
-            _ => 0,
-        };
-        (cut..self.m.hist.len()).collect()
+        match (self.hide_base, self.base) {
+            // Steps of the base image (its layers and the metadata steps that only select
+            // them) are hidden.
+            (true, Some(b)) => (0..self.m.hist.len())
+                .filter(|&i| self.m.hist[i].target > b)
+                .collect(),
+            _ => (0..self.m.hist.len()).collect(),
+        }
     }
 
     pub fn rebuild(&mut self) {
@@ -338,6 +341,8 @@ impl App {
         }
         let ctx = match self.overlay {
             Overlay::None => self.focus.ctx(),
+            // A list of hits: Enter opens one, as in the findings list.
+            Overlay::Results { .. } => Ctx::Findings,
             _ => Ctx::Global,
         };
         self.keymap
