@@ -31,15 +31,16 @@ impl Tmux {
         args.extend_from_slice(keys);
         assert!(self.cmd(&args).status.success());
     }
-    fn wait_for(&self, text: &str) -> String {
+    /// Waits until every text is on screen at once (a capture can catch a frame half drawn).
+    fn wait_for_all(&self, texts: &[&str]) -> String {
         let start = Instant::now();
         loop {
             let screen = self.capture();
-            if screen.contains(text) {
+            if texts.iter().all(|t| screen.contains(t)) {
                 return screen;
             }
             if start.elapsed() > Duration::from_secs(30) {
-                panic!("timed out waiting for {text:?}; screen:\n{screen}");
+                panic!("timed out waiting for {texts:?}; screen:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -78,26 +79,41 @@ fn open_find_the_ghost_preview_it_and_quit_cleanly() {
         image.display()
     );
     let out = t.cmd(&[
-        "new-session", "-d", "-s", &t.session, "-x", "120", "-y", "40", &script,
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &script,
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let screen = t.wait_for("History · 4 steps");
-    assert!(screen.contains("Findings · 1"), "{screen}");
-    // The last layer is selected; go up to the layer that ran `rm`.
+    t.wait_for_all(&["History · 4 steps", "Findings · 1"]);
+    // The last layer is selected; go up to the layer that ran `rm`: the deleted secret file
+    // shows with the ghost mark (†) and the finding mark (!).
     t.keys(&["k"]);
-    let screen = t.wait_for("Layer 1 of 3");
-    assert!(screen.contains("!† "), "ghost and finding marks:\n{screen}");
-    assert!(screen.contains(".aws-credentials [ghost]"), "{screen}");
+    t.wait_for_all(&["Layer 1 of 3", "!† ", ".aws-credentials [ghost]"]);
     // Into the tree, down to the ghost, open its preview.
     t.keys(&["Tab", "j", "Enter"]);
-    let screen = t.wait_for("ghost: removed in layer 1");
-    assert!(screen.contains("still readable from layer 0"), "{screen}");
-    assert!(!screen.contains("AKIAQYLPMN5HFIQR7XYZ"), "secret masked:\n{screen}");
+    let screen = t.wait_for_all(&["ghost: removed in layer 1", "still readable from layer 0"]);
+    assert!(
+        !screen.contains("AKIAQYLPMN5HFIQR7XYZ"),
+        "secret masked:\n{screen}"
+    );
     // Quit: the shell gets its screen back.
     t.keys(&["q"]);
-    let screen = t.wait_for("EXITED-0");
-    assert!(!screen.contains("History ·"), "TUI still on screen:\n{screen}");
+    let screen = t.wait_for_all(&["EXITED-0"]);
+    assert!(
+        !screen.contains("History ·"),
+        "TUI still on screen:\n{screen}"
+    );
     let alt = t.cmd(&["display-message", "-p", "-t", &t.session, "#{alternate_on}"]);
     assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
 }

@@ -37,7 +37,10 @@ fn exports_to_a_file_name_and_strips_special_bits() {
     let (l, e) = version(&a, b"app/bin.dat", 0);
     let dest = out.path().join("copy.bin");
     export(&a, l, e, &dest, false).unwrap();
-    assert_eq!(std::fs::read(&dest).unwrap(), [0u8, 1, 2, 3, 0xff, b'A', b'B', 0, 9]);
+    assert_eq!(
+        std::fs::read(&dest).unwrap(),
+        [0u8, 1, 2, 3, 0xff, b'A', b'B', 0, 9]
+    );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o755);
@@ -57,7 +60,10 @@ fn refuses_to_overwrite_without_force() {
     let err = export(&a, l, e, out.path(), false).unwrap_err();
     assert!(matches!(err, ExportError::Exists(_)));
     export(&a, l, e, &dest, true).unwrap();
-    assert_eq!(std::fs::read(&dest).unwrap(), b"mode=dev\nport=8080\nname=demo\n");
+    assert_eq!(
+        std::fs::read(&dest).unwrap(),
+        b"mode=dev\nport=8080\nname=demo\n"
+    );
 }
 
 #[test]

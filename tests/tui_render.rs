@@ -59,7 +59,11 @@ fn tree_marks_ghosts_findings_and_changes() {
         let ghost = style_at(&b, "† ");
         assert_eq!(ghost.fg, Some(Color::Magenta));
         let (gx, gy) = find(&b, "† ").unwrap();
-        assert_eq!(b[(gx - 1, gy)].symbol(), "!", "finding mark before the ghost mark");
+        assert_eq!(
+            b[(gx - 1, gy)].symbol(),
+            "!",
+            "finding mark before the ghost mark"
+        );
         assert_eq!(b[(gx - 1, gy)].style().fg, Some(Color::Red));
         let name = style_at(&b, ".aws-credentials");
         assert_eq!(name.fg, Some(Color::Magenta));
@@ -170,7 +174,9 @@ fn preview_ghost_banner_and_masked_secret() {
         keys(&mut app, &a, &["r"]);
         let b = render(&app, &color());
         assert!(screen(&b).contains(raw));
-        assert!(style_at(&b, raw).add_modifier.contains(Modifier::UNDERLINED));
+        assert!(style_at(&b, raw)
+            .add_modifier
+            .contains(Modifier::UNDERLINED));
     }
 }
 
@@ -326,7 +332,9 @@ fn no_color_keeps_marks_without_colours() {
     let s = screen(&b);
     assert!(s.contains("!† "));
     assert!(s.contains("[ghost: removed in 1]"));
-    assert!(style_at(&b, ".aws-credentials").add_modifier.contains(Modifier::ITALIC));
+    assert!(style_at(&b, ".aws-credentials")
+        .add_modifier
+        .contains(Modifier::ITALIC));
 }
 
 #[test]

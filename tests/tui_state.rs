@@ -27,11 +27,26 @@ fn keys_map_to_commands_per_pane() {
     let (_d, a) = setup();
     let app = ready(&a, 120, 40);
     let k = |c: KeyCode, m: KeyModifiers| app.translate(&KeyEvent::new(c, m));
-    assert!(matches!(k(KeyCode::Char('j'), KeyModifiers::NONE), Some(Action::Cmd(Cmd::Down))));
-    assert!(matches!(k(KeyCode::Char('a'), KeyModifiers::CONTROL), Some(Action::Cmd(Cmd::ToggleAdded))));
-    assert!(matches!(k(KeyCode::Enter, KeyModifiers::NONE), Some(Action::Cmd(Cmd::Open))));
-    assert!(matches!(k(KeyCode::Char('c'), KeyModifiers::CONTROL), Some(Action::Cmd(Cmd::Quit))));
-    assert!(k(KeyCode::Char('d'), KeyModifiers::NONE).is_none(), "d is a tree/preview key");
+    assert!(matches!(
+        k(KeyCode::Char('j'), KeyModifiers::NONE),
+        Some(Action::Cmd(Cmd::Down))
+    ));
+    assert!(matches!(
+        k(KeyCode::Char('a'), KeyModifiers::CONTROL),
+        Some(Action::Cmd(Cmd::ToggleAdded))
+    ));
+    assert!(matches!(
+        k(KeyCode::Enter, KeyModifiers::NONE),
+        Some(Action::Cmd(Cmd::Open))
+    ));
+    assert!(matches!(
+        k(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        Some(Action::Cmd(Cmd::Quit))
+    ));
+    assert!(
+        k(KeyCode::Char('d'), KeyModifiers::NONE).is_none(),
+        "d is a tree/preview key"
+    );
 }
 
 #[test]
@@ -57,9 +72,13 @@ fn moving_asks_for_a_preview_and_stale_results_are_dropped() {
     let mut app = ready(&a, 120, 40);
     focus(&mut app, &a, Pane::Tree);
     let fx1 = app.update(Cmd::Down.into());
-    let Some(Effect::Preview(r1)) = fx1.first().cloned() else { panic!("{fx1:?}") };
+    let Some(Effect::Preview(r1)) = fx1.first().cloned() else {
+        panic!("{fx1:?}")
+    };
     let fx2 = app.update(Cmd::Down.into());
-    let Some(Effect::Preview(r2)) = fx2.first().cloned() else { panic!("{fx2:?}") };
+    let Some(Effect::Preview(r2)) = fx2.first().cloned() else {
+        panic!("{fx2:?}")
+    };
     assert!(r2.gen > r1.gen);
     // The first result arrives late: dropped.
     let mut stale = PreviewDoc::loading(r1.clone());
@@ -118,7 +137,10 @@ fn collapse_expand_and_collapse_all() {
     // h on a file goes to its parent.
     select_path(&mut app, &a, b"app/link");
     keys(&mut app, &a, &["h"]);
-    assert_eq!(app.view().unwrap().selected_row().unwrap().path, a.tree.paths.lookup(b"app").unwrap());
+    assert_eq!(
+        app.view().unwrap().selected_row().unwrap().path,
+        a.tree.paths.lookup(b"app").unwrap()
+    );
 }
 
 #[test]
@@ -126,7 +148,13 @@ fn path_filter_is_live_and_esc_clears_it() {
     let (_d, a) = setup();
     let mut app = ready(&a, 120, 40);
     keys(&mut app, &a, &["/"]);
-    assert!(matches!(app.overlay, Overlay::Prompt { kind: PromptKind::Filter, .. }));
+    assert!(matches!(
+        app.overlay,
+        Overlay::Prompt {
+            kind: PromptKind::Filter,
+            ..
+        }
+    ));
     assert_eq!(app.focus, Pane::Tree);
     type_text(&mut app, &a, "CONF");
     assert_eq!(paths(&app), vec!["app", "app/config.txt"]);
@@ -178,15 +206,24 @@ fn finding_enter_jumps_to_the_ghost_and_e_explains() {
     keys(&mut app, &a, &["e"]);
     assert!(matches!(app.overlay, Overlay::Explain { .. }));
     let b = render(&app, &layerscope::tui::theme::Theme::new(true));
-    assert!(screen(&b).contains("a deletion only hides it"), "{}", screen(&b));
+    assert!(
+        screen(&b).contains("a deletion only hides it"),
+        "{}",
+        screen(&b)
+    );
     keys(&mut app, &a, &["esc", "enter"]);
     let v = app.view().unwrap();
     assert_eq!(app.focus, Pane::Preview);
     assert_eq!(v.layer, 0);
-    assert_eq!(a.path_string(v.selected_row().unwrap().path), "app/.aws-credentials");
+    assert_eq!(
+        a.path_string(v.selected_row().unwrap().path),
+        "app/.aws-credentials"
+    );
     let doc = v.preview.doc.as_ref().unwrap();
     assert_eq!(doc.target_line, Some(1));
-    let Body::Text { lines, .. } = &doc.body else { panic!("{:?}", doc.body) };
+    let Body::Text { lines, .. } = &doc.body else {
+        panic!("{:?}", doc.body)
+    };
     let secret = lines[1].segs.iter().find(|s| s.masked.is_some()).unwrap();
     assert_eq!(secret.text, "AKIAQYLPMN5HFIQR7XYZ");
 }
@@ -199,15 +236,23 @@ fn export_prompt_and_overwrite_confirmation() {
     keys(&mut app, &a, &["x"]);
     assert_eq!(
         app.overlay,
-        Overlay::Prompt { kind: PromptKind::Export, text: "./.aws-credentials".into() }
+        Overlay::Prompt {
+            kind: PromptKind::Export,
+            text: "./.aws-credentials".into()
+        }
     );
     let fx = app.update(Action::Submit);
-    let Some(Effect::Export(req)) = fx.first().cloned() else { panic!("{fx:?}") };
+    let Some(Effect::Export(req)) = fx.first().cloned() else {
+        panic!("{fx:?}")
+    };
     assert_eq!(req.layer, 0, "a ghost exports the bytes it removed");
     assert!(!req.force);
     let _ = app.update(Action::Worker(WorkerMsg::Exported {
         req: req.clone(),
-        result: Err(ExportFail { message: "exists".into(), exists: true }),
+        result: Err(ExportFail {
+            message: "exists".into(),
+            exists: true,
+        }),
     }));
     assert!(matches!(app.overlay, Overlay::Confirm { .. }));
     let fx = app.update(Action::Char('y'));
@@ -224,12 +269,21 @@ fn base_layers_can_be_marked_and_hidden() {
     let (_d, a) = setup();
     let mut app = ready(&a, 120, 40);
     keys(&mut app, &a, &["z"]);
-    assert!(app.message.as_ref().unwrap().0.contains("no base image detected"));
+    assert!(app
+        .message
+        .as_ref()
+        .unwrap()
+        .0
+        .contains("no base image detected"));
     select_layer(&mut app, &a, 0);
     keys(&mut app, &a, &["b", "z"]);
     let v = app.view().unwrap();
     assert!(v.hide_base);
-    assert_eq!(v.visible_hist().len(), 2, "layer 0 and the ENV step on it are hidden");
+    assert_eq!(
+        v.visible_hist().len(),
+        2,
+        "layer 0 and the ENV step on it are hidden"
+    );
     assert_eq!(v.layer, 1, "moved to the first shown layer");
     // Aggregated view above the base: base-only files are gone, layer-1 changes stay.
     let p = paths(&app);
@@ -256,7 +310,11 @@ fn mouse_click_focuses_and_selects_and_wheel_scrolls() {
     drive(&mut app, &a, fx);
     let h = app.areas().history;
     let _ = app.update(Action::Mouse(MouseKind::ScrollUp, h.x + 2, h.y + 2));
-    assert_eq!(app.view().unwrap().hist.sel, 0, "wheel over history scrolls it");
+    assert_eq!(
+        app.view().unwrap().hist.sel,
+        0,
+        "wheel over history scrolls it"
+    );
     assert_eq!(app.focus, Pane::Tree, "wheel does not steal focus");
 }
 

@@ -509,19 +509,37 @@ impl Keymap {
 
     /// Status-line hints for a pane: its own, then the global ones.
     pub fn hints(&self, ctx: Ctx) -> Vec<(String, &'static str)> {
-        let short =
-            |d: &'static str| -> &'static str { d.split([':', '(']).next().unwrap_or(d).trim() };
+        let label = |b: &Binding| -> &'static str {
+            match (b.ctx, b.cmd) {
+                (Ctx::History, Cmd::Open) => "files",
+                (_, Cmd::Open) if b.ctx == Ctx::Findings => "jump",
+                (_, Cmd::Open) => "preview",
+                (_, Cmd::ToggleAggregated) => "layer/all",
+                (_, Cmd::Filter) => "filter",
+                (_, Cmd::Search) => "search",
+                (_, Cmd::Help) => "help",
+                (_, Cmd::SetBase) => "mark base",
+                (_, Cmd::ToggleCollapse) => "fold",
+                (_, Cmd::Export) => "export",
+                (_, Cmd::ToggleDiff) => "diff",
+                (_, Cmd::Reveal) => "reveal",
+                (_, Cmd::NextChunk) => "more",
+                (_, Cmd::Explain) => "explain",
+                (_, Cmd::NextPane) => "pane",
+                _ => b.desc,
+            }
+        };
         let mut out: Vec<(String, &'static str)> = self
             .bindings
             .iter()
             .filter(|b| b.ctx == ctx && b.hint)
-            .map(|b| (b.key.display(), short(b.desc)))
+            .map(|b| (b.key.display(), label(b)))
             .collect();
         out.extend(
             self.bindings
                 .iter()
                 .filter(|b| b.ctx == Ctx::Global && b.hint)
-                .map(|b| (b.key.display(), short(b.desc))),
+                .map(|b| (b.key.display(), label(b))),
         );
         out
     }

@@ -224,16 +224,25 @@ pub fn sample(dir: &Path) -> PathBuf {
             l.dir("app")
                 .file("app/config.txt", b"mode=dev\nport=80\nname=demo\n")
                 .file("app/.aws-credentials", SECRET_FILE)
-                .file_raw(b"app/bin.dat", &[0u8, 1, 2, 3, 0xff, b'A', b'B', 0, 9], 0o755)
+                .file_raw(
+                    b"app/bin.dat",
+                    &[0u8, 1, 2, 3, 0xff, b'A', b'B', 0, 9],
+                    0o755,
+                )
                 .file_raw(b"app/caf\xe9.txt", b"latin-1 name\n", 0o644)
                 .symlink("app/link", "config.txt")
         })
         .step("/bin/sh -c #(nop)  ENV MODE=prod")
-        .layer("/bin/sh -c rm app/.aws-credentials && echo port=8080", |l| {
-            l.whiteout("app/.aws-credentials")
-                .file("app/config.txt", b"mode=dev\nport=8080\nname=demo\n")
+        .layer(
+            "/bin/sh -c rm app/.aws-credentials && echo port=8080",
+            |l| {
+                l.whiteout("app/.aws-credentials")
+                    .file("app/config.txt", b"mode=dev\nport=8080\nname=demo\n")
+            },
+        )
+        .layer("/bin/sh -c echo hi > /app/new.txt", |l| {
+            l.file("app/new.txt", b"hi\n")
         })
-        .layer("/bin/sh -c echo hi > /app/new.txt", |l| l.file("app/new.txt", b"hi\n"))
         .env("MODE=prod")
         .write(dir)
 }
@@ -250,9 +259,7 @@ pub fn drive(app: &mut App, a: &Arc<Analysis>, fx: Vec<Effect>) {
             }
             Effect::Search { gen, needle } => {
                 let mut hits = Vec::new();
-                let r = search::search(a, &needle, &PassState::default(), &mut |h| {
-                    hits.extend(h)
-                });
+                let r = search::search(a, &needle, &PassState::default(), &mut |h| hits.extend(h));
                 queue.extend(app.update(Action::Worker(WorkerMsg::SearchHits { gen, hits })));
                 queue.extend(app.update(Action::Worker(WorkerMsg::SearchDone {
                     gen,

@@ -144,7 +144,10 @@ pub(crate) fn layer_details(f: &mut Frame, r: Rect, c: &Ctx) {
     if let Some(l) = a.layers.get(v.layer) {
         let h = l.history.and_then(|i| a.history.get(i));
         lines.push(Line::from(vec![
-            Span::styled(format!("Layer {} of {}  ", l.index, a.layers.len()), t.title),
+            Span::styled(
+                format!("Layer {} of {}  ", l.index, a.layers.len()),
+                t.title,
+            ),
             Span::styled(format!("+{} ", l.added), t.added),
             Span::styled(format!("~{} ", l.modified), t.modified),
             Span::styled(format!("-{} ", l.removed), t.removed),
