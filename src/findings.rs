@@ -114,7 +114,12 @@ impl ContentVisitor for LayerScan<'_> {
         let found = match cached {
             Some(m) => m,
             None => {
-                let m = Arc::new(self.owner.scanner.scan_file(path, data));
+                let mut found = self.owner.scanner.scan_file(path, data);
+                // Generic rules over executables are noise (string tables full of `password=%s`).
+                if secrets::is_binary(data) {
+                    found.retain(|m| m.confidence > Confidence::Low);
+                }
+                let m = Arc::new(found);
                 self.owner
                     .cache
                     .lock()

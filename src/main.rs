@@ -70,6 +70,7 @@ fn options(args: &RunArgs) -> Result<AnalyzeOptions> {
         },
         strict: args.strict,
         threads: args.threads,
+        spool_compressed: false,
     })
 }
 

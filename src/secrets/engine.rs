@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 use regex::bytes::{RegexSet, RegexSetBuilder};
 use regex_automata::Input;
 
@@ -30,7 +32,8 @@ struct Raw {
 pub struct Scanner {
     rules: Vec<Arc<Rule>>,
     by_id: HashMap<Arc<str>, usize>,
-    ac: Option<AhoCorasick>,
+    /// One ASCII case-insensitive Aho-Corasick DFA over all keywords.
+    ac: Option<DFA>,
     /// AC pattern index -> rules using that keyword.
     kw_rules: Vec<Vec<usize>>,
     /// Content rules without keywords: run over all data.
@@ -38,6 +41,7 @@ pub struct Scanner {
     /// Rules with a `path` regex, in `path_set` order.
     path_rules: Vec<usize>,
     path_set: OnceLock<Option<RegexSet>>,
+    max_keyword_len: usize,
     env_rule: Option<usize>,
     build_arg_rule: Option<usize>,
 }
@@ -94,10 +98,10 @@ impl Scanner {
             None
         } else {
             Some(
-                AhoCorasickBuilder::new()
+                DFA::builder()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
+                    .prefilter(false)
                     .build(&keywords)
                     .map_err(|e| SecretsError::Prefilter(e.to_string()))?,
             )
@@ -110,6 +114,7 @@ impl Scanner {
             always,
             path_rules,
             path_set: OnceLock::new(),
+            max_keyword_len: keywords.iter().map(|k| k.len()).max().unwrap_or(1),
             env_rule,
             build_arg_rule,
         })
@@ -303,8 +308,24 @@ impl Scanner {
         let start = memchr::memrchr(b'\n', &data[lo..s])
             .map(|i| lo + i + 1)
             .unwrap_or(lo);
+        // include the newline itself: trailing `(?:[^\w]|$)` context needs it
         let end = memchr::memchr(b'\n', &data[e..hi])
-            .map(|i| e + i)
+            .map(|i| e + i + 1)
+            .unwrap_or(hi);
+        start..end
+    }
+
+    /// The line around a keyword hit (bounded), over which all keyword hits
+    /// are collected at once.
+    fn hit_region(&self, data: &[u8], s: usize, e: usize) -> Range<usize> {
+        const BOUND: usize = 1024;
+        let lo = s.saturating_sub(BOUND);
+        let hi = e.saturating_add(BOUND).min(data.len());
+        let start = memchr::memrchr(b'\n', &data[lo..s])
+            .map(|i| lo + i + 1)
+            .unwrap_or(lo.saturating_sub(self.max_keyword_len));
+        let end = memchr::memchr(b'\n', &data[e..hi])
+            .map(|i| e + i + 1)
             .unwrap_or(hi);
         start..end
     }
@@ -324,22 +345,36 @@ impl Scanner {
         if let Some(ac) = &self.ac {
             let mut pending: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
             let mut touched: Vec<usize> = Vec::new();
-            for m in ac.find_overlapping_iter(data) {
-                for &ri in &self.kw_rules[m.pattern().as_usize()] {
-                    if !applies(ri) {
-                        continue;
-                    }
-                    let rule = &self.rules[ri];
-                    let w = Self::window(data, m.start(), m.end(), rule);
-                    match &mut pending[ri] {
-                        Some(p) if w.start <= p.end => p.end = p.end.max(w.end),
-                        Some(p) => {
-                            let done = std::mem::replace(p, w);
-                            self.run_rule(ri, data, done, path, binary, raw);
+            // Interleaved DFA scan finds where keywords end; then all
+            // (overlapping) keyword hits on that line are collected at once.
+            let mut covered = 0;
+            for e in keyword_ends(ac, data, self.max_keyword_len) {
+                if e <= covered {
+                    continue;
+                }
+                let region = self.hit_region(data, e - 1, e);
+                covered = region.end;
+                let input = aho_corasick::Input::new(data).span(region);
+                let Ok(iter) = ac.try_find_overlapping_iter(input) else {
+                    continue;
+                };
+                for m in iter {
+                    for &ri in &self.kw_rules[m.pattern().as_usize()] {
+                        if !applies(ri) {
+                            continue;
                         }
-                        slot @ None => {
-                            *slot = Some(w);
-                            touched.push(ri);
+                        let rule = &self.rules[ri];
+                        let w = Self::window(data, m.start(), m.end(), rule);
+                        match &mut pending[ri] {
+                            Some(p) if w.start <= p.end => p.end = p.end.max(w.end),
+                            Some(p) => {
+                                let done = std::mem::replace(p, w);
+                                self.run_rule(ri, data, done, path, binary, raw);
+                            }
+                            slot @ None => {
+                                *slot = Some(w);
+                                touched.push(ri);
+                            }
                         }
                     }
                 }
@@ -431,7 +466,9 @@ impl Scanner {
         };
         let rank = |r: &Raw| {
             let info = &self.rules[r.rule].info;
-            (conf(r), info.severity, std::cmp::Reverse(r.rule))
+            // ties: a credential-file parser knows the file; then rule order
+            let parser = self.rules[r.rule].parser.is_some();
+            (conf(r), info.severity, parser, std::cmp::Reverse(r.rule))
         };
         raw.sort_by(|a, b| {
             a.span
@@ -443,7 +480,7 @@ impl Scanner {
         let mut cluster: Vec<Raw> = Vec::new();
         let mut cluster_end = 0;
         let flush = |cluster: &mut Vec<Raw>, kept: &mut Vec<Raw>| {
-            cluster.sort_by(|a, b| rank(b).cmp(&rank(a)));
+            cluster.sort_by_key(|m| std::cmp::Reverse(rank(m)));
             let start = kept.len();
             for m in cluster.drain(..) {
                 let dominated = kept[start..].iter().any(|a| {
@@ -503,4 +540,71 @@ impl Scanner {
         }
         out
     }
+}
+
+/// End offsets of keyword matches (ascending, possibly with duplicates).
+///
+/// The DFA walk is latency-bound (one dependent table load per byte), so the
+/// data is split into four lanes walked in lock-step; lanes overlap by
+/// `max_len - 1` bytes so no keyword straddling a lane boundary is lost.
+fn keyword_ends(dfa: &DFA, data: &[u8], max_len: usize) -> Vec<usize> {
+    const LANES: usize = 4;
+    let Ok(start) = dfa.start_state(Anchored::No) else {
+        return Vec::new();
+    };
+    let mut hits = Vec::new();
+    let walk = |lane: &[u8], base: usize, mut sid, hits: &mut Vec<usize>| {
+        for (i, &b) in lane.iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, b);
+            if dfa.is_special(sid) && dfa.is_match(sid) {
+                hits.push(base + i + 1);
+            }
+        }
+    };
+    let n = data.len();
+    if n < 16 * 1024 {
+        walk(data, 0, start, &mut hits);
+        return hits;
+    }
+    let chunk = n / LANES;
+    let overlap = max_len.saturating_sub(1);
+    let mut begin = [0usize; LANES];
+    let mut end = [0usize; LANES];
+    for k in 0..LANES {
+        begin[k] = (k * chunk).saturating_sub(if k == 0 { 0 } else { overlap });
+        end[k] = if k + 1 == LANES { n } else { (k + 1) * chunk };
+    }
+    let common = (0..LANES).map(|k| end[k] - begin[k]).min().unwrap_or(0);
+    let (l0, l1, l2, l3) = (
+        &data[begin[0]..begin[0] + common],
+        &data[begin[1]..begin[1] + common],
+        &data[begin[2]..begin[2] + common],
+        &data[begin[3]..begin[3] + common],
+    );
+    let mut lane_hits: [Vec<usize>; LANES] = Default::default();
+    let mut st = [start; LANES];
+    for (i, (((&a, &b), &c), &d)) in l0.iter().zip(l1).zip(l2).zip(l3).enumerate() {
+        st[0] = dfa.next_state(Anchored::No, st[0], a);
+        st[1] = dfa.next_state(Anchored::No, st[1], b);
+        st[2] = dfa.next_state(Anchored::No, st[2], c);
+        st[3] = dfa.next_state(Anchored::No, st[3], d);
+        if dfa.is_special(st[0])
+            | dfa.is_special(st[1])
+            | dfa.is_special(st[2])
+            | dfa.is_special(st[3])
+        {
+            for k in 0..LANES {
+                if dfa.is_special(st[k]) && dfa.is_match(st[k]) {
+                    lane_hits[k].push(begin[k] + i + 1);
+                }
+            }
+        }
+    }
+    for k in 0..LANES {
+        hits.append(&mut lane_hits[k]);
+        let from = begin[k] + common;
+        walk(&data[from..end[k]], from, st[k], &mut hits);
+    }
+    hits.sort_unstable();
+    hits
 }

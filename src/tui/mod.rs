@@ -106,9 +106,14 @@ pub fn run(input: &str, opts: &AnalyzeOptions, scanner: Option<Scanner>) -> anyh
     let (tx, rx) = mpsc::channel::<Event>();
     let pass = Arc::new(PassState::default());
     let fetch = Arc::new(worker::Fetch::default());
+    // Compressed layers are spooled uncompressed, so previews deep in them are a seek.
+    let opts = AnalyzeOptions {
+        spool_compressed: true,
+        ..opts.clone()
+    };
     worker::spawn_load(
         input.to_string(),
-        opts.clone(),
+        opts,
         scanner.map(Arc::new),
         pass.clone(),
         fetch.clone(),

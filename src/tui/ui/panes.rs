@@ -560,27 +560,9 @@ pub(crate) fn explain(
         lines.push(Line::raw(clean(d)));
         lines.push(Line::raw(""));
     }
-    let why = match fd.status {
-        Status::Visible => "The file is in the final filesystem: anyone who runs or pulls the image can read it.".to_string(),
-        Status::Deleted => format!(
-            "Layer {} deleted this file, but a deletion only hides it: the bytes still ship in layer {} (`{}`), and `docker save | tar -x` gets them back.",
-            fd.removed_in_layer.map_or("?".into(), |l| l.to_string()),
-            fd.layer.unwrap_or(0),
-            step(fd.layer.unwrap_or(0))
-        ),
-        Status::Overwritten => format!(
-            "Layer {} replaced this file, but the old version with the secret still ships in layer {}.",
-            fd.replaced_in_layer.map_or("?".into(), |l| l.to_string()),
-            fd.layer.unwrap_or(0)
-        ),
-        Status::History => "Build commands and build args are recorded in the image history (`docker history --no-trunc` shows them).".to_string(),
-        Status::Config => "Env, labels and Cmd are stored in the image config (`docker inspect` shows them).".to_string(),
-    };
-    let fix = match fd.source {
-        FindingSource::File => "Rotate the secret. Keep it out of every layer: use a build secret (`RUN --mount=type=secret`) or a multi-stage build that copies only the result; an `rm` in a later step does not remove it.",
-        FindingSource::History => "Rotate the secret. Pass it with `RUN --mount=type=secret` instead of ARG/--build-arg or inline in a RUN command.",
-        _ => "Rotate the secret. Inject it at run time (environment, secret store) instead of ENV or LABEL.",
-    };
+    let ex = crate::explain::explain(a, fd);
+    let why = clean(&ex.why);
+    let fix = format!("{} {}", clean(&ex.rotate), clean(&ex.fix));
     lines.push(Line::styled("Why it matters", t.title));
     lines.push(Line::raw(why));
     lines.push(Line::raw(""));
