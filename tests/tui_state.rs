@@ -207,7 +207,7 @@ fn finding_enter_jumps_to_the_ghost_and_e_explains() {
     assert!(matches!(app.overlay, Overlay::Explain { .. }));
     let b = render(&app, &layerscope::tui::theme::Theme::new(true));
     assert!(
-        screen(&b).contains("a deletion only hides it"),
+        screen(&b).contains("Why it matters") && screen(&b).contains("Status: deleted"),
         "{}",
         screen(&b)
     );
