@@ -350,5 +350,12 @@ fn search_results_overlay() {
         assert!(s.contains("1 hits"), "{s}");
         assert!(s.contains("L0  /app/.aws-credentials:3"), "{s}");
         assert_eq!(style_at(&b, "[ghost]").fg, Some(Color::Magenta));
+        // A hit on the secret's own line shows it masked.
+        keys(&mut app, &a, &["esc", "s"]);
+        type_text(&mut app, &a, "aws_access_key_id");
+        keys(&mut app, &a, &["enter"]);
+        let s = screen(&render(&app, &color()));
+        assert!(s.contains("L0  /app/.aws-credentials:2"), "{s}");
+        assert!(!s.contains("AKIAQYLPMN5HFIQR7XYZ"), "{s}");
     }
 }
