@@ -641,9 +641,7 @@ impl App {
                     None => self.message = Some(("only files can be exported".into(), true)),
                 }
             }
-            Overlay::Confirm { req, .. } => {
-                fx.push(Effect::Export(req));
-            }
+            // Overwriting needs an explicit y.
             other => self.overlay = other,
         }
     }

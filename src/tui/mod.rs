@@ -69,7 +69,11 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let prev = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            restore_terminal();
+            // A worker's panic is caught and shown in the UI; only the UI thread's own panic
+            // ends the session, so only then is the terminal handed back first.
+            if std::thread::current().name() == Some("main") {
+                restore_terminal();
+            }
             prev(info);
         }));
     });

@@ -2,7 +2,7 @@
 //! latest-wins slot: a new request replaces any queued one), content search and export. All
 //! results come back as `WorkerMsg`s over the event channel.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -40,7 +40,7 @@ pub fn spawn_load(
     std::thread::Builder::new()
         .name("load".into())
         .spawn(move || {
-            let r = (|| -> crate::Result<Analysis> {
+            let load = || -> crate::Result<Analysis> {
                 let src = source::open_input(&input, &opts.open, &mut |done, total| {
                     fetch.done.store(done, Ordering::Relaxed);
                     fetch.total.store(total.unwrap_or(0), Ordering::Relaxed);
@@ -61,10 +61,12 @@ pub fn spawn_load(
                     layers: src.layers.len(),
                 }));
                 analyze_source(src, &opts, &pass, scanner.as_deref())
-            })();
-            let _ = tx.send(Event::Worker(WorkerMsg::Loaded(
-                r.map(Arc::new).map_err(|e| e.to_string()),
-            )));
+            };
+            let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)) {
+                Ok(r) => r.map(Arc::new).map_err(|e| e.to_string()),
+                Err(p) => Err(format!("internal error while loading: {}", panic_text(&p))),
+            };
+            let _ = tx.send(Event::Worker(WorkerMsg::Loaded(r)));
         })
         .expect("spawn load thread");
 }
@@ -123,7 +125,14 @@ pub fn spawn_preview(a: Arc<Analysis>, slot: Arc<Slot>, tx: Sender<Event>) {
         .spawn(move || {
             while let Some(req) = slot.take() {
                 let spans = |l: usize, e: u32| secret_spans(&a, l, e);
-                let doc = preview::build(&a, &req, &spans);
+                let doc = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    preview::build(&a, &req, &spans)
+                }))
+                .unwrap_or_else(|p| {
+                    let mut d = preview::PreviewDoc::loading(req.clone());
+                    d.body = preview::Body::Error(format!("internal error: {}", panic_text(&p)));
+                    d
+                });
                 if tx
                     .send(Event::Worker(WorkerMsg::Preview(Box::new(doc))))
                     .is_err()
@@ -171,5 +180,9 @@ pub fn spawn_export(a: Arc<Analysis>, req: ExportReq, tx: Sender<Event>) {
         .expect("spawn export thread");
 }
 
-/// Set to stop the input thread.
-pub type StopFlag = Arc<AtomicBool>;
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
