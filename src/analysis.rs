@@ -321,6 +321,7 @@ fn index_all<'v>(
                     break;
                 }
                 let r = index_one(src, i, opts, state, visitor);
+                state.layers_done.fetch_add(1, Ordering::Relaxed);
                 if r.is_err() {
                     // One bad layer ends the image: stop the other workers early.
                     state.cancel.store(true, Ordering::Relaxed);

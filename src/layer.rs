@@ -114,6 +114,8 @@ pub struct PassState {
     pub compressed_read: AtomicU64,
     pub uncompressed_read: AtomicU64,
     pub entries: AtomicU64,
+    /// Layers whose pass has finished (for progress displays).
+    pub layers_done: AtomicU64,
     pub cancel: AtomicBool,
 }
 

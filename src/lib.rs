@@ -8,6 +8,7 @@ pub mod content;
 pub mod digest;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod external;
 pub mod findings;
 pub mod image;
@@ -18,6 +19,7 @@ pub mod report;
 pub mod secrets;
 pub mod source;
 pub mod tree;
+pub mod tui;
 
 pub use analysis::{analyze, Analysis, AnalyzeOptions};
 pub use error::{Error, Result, Warning};

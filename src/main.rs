@@ -142,7 +142,8 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
     let state = PassState::default();
     let interactive = !(args.json || args.sarif.is_some() || args.ci);
     if interactive {
-        anyhow::bail!("the interactive view is not available in this build; use --json");
+        layerscope::tui::run(&path.to_string_lossy(), &opts, scanner)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let a = analyze_input(
         &path.to_string_lossy(),
