@@ -17,6 +17,7 @@ pub mod layer;
 pub mod paths;
 pub mod report;
 pub mod secrets;
+pub mod select;
 pub mod source;
 pub mod tree;
 pub mod tui;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, RunArgs};
+use cli::{Cli, Command, ExportArgs, RunArgs};
 use layerscope::analysis::{analyze_input, AnalyzeOptions};
 use layerscope::layer::PassState;
 use layerscope::report::ci::{self, Policy};
@@ -45,6 +45,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Export(args)) => run_export(args),
         None => run_image(cli.run),
     }
 }
@@ -190,6 +191,40 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_export(args: ExportArgs) -> Result<ExitCode> {
+    let run = RunArgs {
+        platform: args.platform.clone(),
+        image_ref: args.image_ref.clone(),
+        ..Default::default()
+    };
+    let mut opts = options(&run)?;
+    opts.open.limits = layerscope::source::Limits::default();
+    let a = analyze_input(
+        &args.image,
+        &opts,
+        &PassState::default(),
+        None,
+        &mut |_, _| {},
+    )?;
+    let layer = match &args.layer {
+        Some(l) => Some(
+            layerscope::select::layer_by_ref(&a, l)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?,
+        ),
+        None => None,
+    };
+    let (layer, entry) = layerscope::select::file_version(&a, args.path.as_bytes(), layer)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?;
+    let written = layerscope::export::export(&a, layer, entry, &args.output, args.force)
+        .map_err(|e| anyhow::anyhow!("export: {e}"))?;
+    eprintln!(
+        "wrote /{} from layer {layer} to {}",
+        layerscope::paths::escape(args.path.trim_start_matches('/').as_bytes()),
+        written.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
