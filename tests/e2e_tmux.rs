@@ -117,3 +117,59 @@ fn open_find_the_ghost_preview_it_and_quit_cleanly() {
     let alt = t.cmd(&["display-message", "-p", "-t", &t.session, "#{alternate_on}"]);
     assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
 }
+
+/// The README's run command with no image: the demo opens and says so; the findings pane jumps
+/// to a deleted secret, the preview shows the ghost banner with the secret masked, `r` reveals it.
+#[test]
+fn demo_findings_jump_banner_reveal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        if std::env::var_os("CI").is_some() {
+            panic!("tmux is required for the end-to-end test when CI is set");
+        }
+        println!("SKIPPED: tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = Tmux {
+        socket: format!("layerscope-demo-{}", std::process::id()),
+        session: "demo".into(),
+    };
+    let script = format!(
+        "cd '{}' && env -u NO_COLOR XDG_CONFIG_HOME='{}' '{}'; echo EXITED-$?; sleep 60",
+        env!("CARGO_MANIFEST_DIR"),
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_layerscope"),
+    );
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &script,
+    ]);
+    assert!(out.status.success());
+    t.wait_for_all(&["Demo image", "layerscope/demo:latest", "Findings · 13"]);
+    // History -> Tree -> Preview -> Findings; the first finding is the deleted AWS credentials.
+    t.keys(&["Tab", "Tab", "Tab", "Enter"]);
+    let screen = t.wait_for_all(&[
+        "/root/.aws/credentials · ",
+        "later removed in layer 6",
+        "still ship in layer 4",
+    ]);
+    let secret = "r+atqFCtC2wDTcZhwBEKSADIGvlW";
+    assert!(!screen.contains(secret), "masked before reveal:\n{screen}");
+    t.keys(&["r"]);
+    t.wait_for_all(&[secret]);
+    t.keys(&["q"]);
+    let screen = t.wait_for_all(&["EXITED-0"]);
+    assert!(
+        !screen.contains("Demo image"),
+        "TUI still on screen:\n{screen}"
+    );
+    let alt = t.cmd(&["display-message", "-p", "-t", &t.session, "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
+}

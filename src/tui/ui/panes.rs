@@ -228,8 +228,24 @@ pub(crate) fn image_details(f: &mut Frame, r: Rect, c: &Ctx) {
             Span::raw(val),
         ])
     };
+    // Opened without an argument: say so, and how to open one's own image.
+    let demo = a
+        .source
+        .container
+        .display()
+        .ends_with("assets/demo/demo.tar");
     let mut lines: Vec<Line> = vec![
-        kv("Image", clean(&a.source.reference)),
+        if demo {
+            Line::from(vec![
+                Span::styled("Demo image ", t.title),
+                Span::raw(format!(
+                    "{} (every classic leak; open yours: layerscope IMAGE)",
+                    clean(&a.source.reference)
+                )),
+            ])
+        } else {
+            kv("Image", clean(&a.source.reference))
+        },
         kv(
             "Format",
             format!(
@@ -380,7 +396,7 @@ pub(crate) fn finding_place(a: &Analysis, f: &Finding) -> String {
             f.path.map(|p| a.path_string(p)).unwrap_or_default(),
             f.line
         ),
-        FindingSource::History => format!("step {}", f.history.map_or(0, |h| h + 1)),
+        FindingSource::History => format!("step {}", f.history.unwrap_or(0)),
         FindingSource::Env => format!("ENV {}", clean(f.key.as_deref().unwrap_or(""))),
         FindingSource::Label => format!("LABEL {}", clean(f.key.as_deref().unwrap_or(""))),
         FindingSource::Config => format!("config {}", clean(f.key.as_deref().unwrap_or(""))),
