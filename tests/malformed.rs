@@ -11,6 +11,7 @@ use std::time::Instant;
 use hostile_util::*;
 
 type Members = Vec<(String, Vec<u8>)>;
+type Edit<'a> = (&'a str, Box<dyn Fn(&mut serde_json::Value) + 'a>);
 
 struct Case {
     name: String,
@@ -294,7 +295,7 @@ fn build_corpus() -> Corpus {
     let img = Image::new(vec![Layer::of(&layer_tar(), Comp::Gzip)]);
     let manifest: serde_json::Value = serde_json::from_slice(&img.oci_manifest()).unwrap();
     let fake = format!("sha256:{}", "ab".repeat(32));
-    let edits: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    let edits: Vec<Edit> = vec![
         (
             "layer-digest-missing",
             Box::new(|v| v["layers"][0]["digest"] = fake.clone().into()),
