@@ -1,14 +1,19 @@
 //! One analysis of an image, shared by the JSON/SARIF/CI outputs and the TUI: open the source,
 //! index every layer once (in parallel), merge the tree, compute waste.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use crate::error::{Error, Result, Warning};
+use crate::findings::{self, Finding, ImageScan};
 use crate::image::{map_history, HistoryEntry, ImageConfig};
-use crate::layer::{index_layer, ContentVisitor, Entry, EntryKind, LayerIndex, PassState};
+use crate::layer::{
+    index_layer, index_layer_spooled, ContentVisitor, Entry, EntryKind, LayerIndex, PassState,
+};
 use crate::paths::{PathId, PathTable};
+use crate::secrets::Scanner;
 use crate::source::{self, Compression, Format, ImageSource, OpenOptions};
 use crate::tree::{Change, Tree, Version};
 
@@ -19,6 +24,9 @@ pub struct AnalyzeOptions {
     pub strict: bool,
     /// Worker threads for layer indexing (0 = one per core).
     pub threads: usize,
+    /// Keep an uncompressed copy of each compressed layer in the temp dir (removed on drop), so
+    /// previews deep in a gzip or zstd layer are a seek, not a re-inflation. For the TUI.
+    pub spool_compressed: bool,
 }
 
 #[derive(Debug)]
@@ -38,6 +46,8 @@ pub struct LayerInfo {
     pub content_size: u64,
     pub history: Option<usize>,
     pub member: Option<String>,
+    /// Uncompressed copy of a compressed layer (see `AnalyzeOptions::spool_compressed`).
+    pub spool: Option<std::sync::Arc<tempfile::TempPath>>,
     pub entries: Vec<Entry>,
     pub added: usize,
     pub modified: usize,
@@ -78,9 +88,23 @@ pub struct Analysis {
     pub tree: Tree,
     pub efficiency: Efficiency,
     pub warnings: Vec<Warning>,
+    pub findings: Vec<Finding>,
+    /// Config and history text with secret spans masked, keyed by the original text.
+    pub masked_text: HashMap<String, String>,
 }
 
 impl Analysis {
+    /// Text from the config or history as it may be shown: secrets masked unless `reveal`.
+    pub fn display_text<'a>(&'a self, text: &'a str, reveal: bool) -> &'a str {
+        if reveal {
+            return text;
+        }
+        self.masked_text
+            .get(text)
+            .map(String::as_str)
+            .unwrap_or(text)
+    }
+
     pub fn format(&self) -> Format {
         self.source.format
     }
@@ -112,20 +136,62 @@ impl Analysis {
     }
 }
 
-/// Opens and analyses an image file or layout directory.
+/// Opens and analyses an image file or layout directory, scanning for secrets when a scanner
+/// is given.
 pub fn analyze(path: &Path, opts: &AnalyzeOptions, state: &PassState) -> Result<Analysis> {
     let src = source::open_path(path, &opts.open)?;
-    analyze_source(src, opts, state, &|_| Box::new(()))
+    analyze_source(src, opts, state, None)
+}
+
+/// Analyses what the user named (path or daemon image), with an optional secret scan.
+pub fn analyze_input(
+    arg: &str,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<Analysis> {
+    let src = source::open_input(arg, &opts.open, progress)?;
+    analyze_source(src, opts, state, scanner)
+}
+
+/// `analyze` with a secret scan in the same pass.
+pub fn analyze_scanned(
+    path: &Path,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: &Scanner,
+) -> Result<Analysis> {
+    let src = source::open_path(path, &opts.open)?;
+    analyze_source(src, opts, state, Some(scanner))
 }
 
 type VisitorFactory<'a> = dyn Fn(usize) -> Box<dyn ContentVisitor + Send + 'a> + Sync + 'a;
 
-/// Analyses an already located image. `visitor` makes one content visitor per layer.
+/// Analyses an already located image; with a scanner, every file version of every layer is
+/// scanned during the indexing pass and the config and history after it.
 pub fn analyze_source(
+    src: ImageSource,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+) -> Result<Analysis> {
+    let Some(scanner) = scanner else {
+        return analyze_with(src, opts, state, &|_| Box::new(()));
+    };
+    let scan = ImageScan::new(scanner, src.layers.len());
+    let mut a = analyze_with(src, opts, state, &|layer| Box::new(scan.visitor(layer)))?;
+    a.findings = findings::assemble(&a, scanner, scan.into_hits());
+    a.masked_text = findings::masker(&a.findings, &a);
+    Ok(a)
+}
+
+/// The analysis itself: `visitor` makes one content visitor per layer.
+fn analyze_with<'v>(
     mut src: ImageSource,
     opts: &AnalyzeOptions,
     state: &PassState,
-    visitor: &VisitorFactory<'_>,
+    visitor: &VisitorFactory<'v>,
 ) -> Result<Analysis> {
     // Versions record their layer as a u16.
     if src.layers.len() > u16::MAX as usize {
@@ -164,7 +230,7 @@ pub fn analyze_source(
     warnings.extend(tree.warnings.iter().cloned());
 
     let mut layers = Vec::with_capacity(indexes.len());
-    for (i, ix) in indexes.into_iter().enumerate() {
+    for (i, mut ix) in indexes.into_iter().enumerate() {
         let r = &src.layers[i];
         for w in &ix.warnings {
             warnings.push(Warning::new(w.code, format!("layer {i}: {}", w.message)));
@@ -194,6 +260,7 @@ pub fn analyze_source(
                 .sum(),
             history: layer_hist[i],
             member: r.member.clone(),
+            spool: ix.spool.take().map(std::sync::Arc::new),
             entries: ix.entries,
             added: 0,
             modified: 0,
@@ -233,16 +300,18 @@ pub fn analyze_source(
         tree,
         efficiency: Efficiency::default(),
         warnings,
+        findings: Vec::new(),
+        masked_text: HashMap::new(),
     };
     a.efficiency = efficiency(&a);
     Ok(a)
 }
 
-fn index_all(
+fn index_all<'v>(
     src: &ImageSource,
     opts: &AnalyzeOptions,
     state: &PassState,
-    visitor: &VisitorFactory<'_>,
+    visitor: &VisitorFactory<'v>,
 ) -> Result<Vec<LayerIndex>> {
     let n = src.layers.len();
     let threads = match opts.threads {
@@ -299,20 +368,65 @@ fn index_all(
     }
 }
 
-fn index_one(
+fn index_one<'v>(
     src: &ImageSource,
     i: usize,
     opts: &AnalyzeOptions,
     state: &PassState,
-    visitor: &VisitorFactory<'_>,
+    visitor: &VisitorFactory<'v>,
 ) -> Result<LayerIndex> {
     let Some(member) = &src.layers[i].member else {
         return Ok(LayerIndex::default());
     };
     let shown = src.container.display_member(member);
-    let blob = src.container.open(member)?;
+    let mut blob = src.container.open(member)?;
     let mut v = visitor(i);
-    index_layer(blob, &shown, &opts.open.limits, state, v.as_mut())
+    let spool = if opts.spool_compressed {
+        spool_for(&mut blob, &shown)?
+    } else {
+        None
+    };
+    let ix = match spool {
+        None => index_layer(blob, &shown, &opts.open.limits, state, v.as_mut())?,
+        Some(file) => {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            let mut ix = index_layer_spooled(
+                blob,
+                &shown,
+                &opts.open.limits,
+                state,
+                v.as_mut(),
+                Some(&mut w),
+            )?;
+            let file = w
+                .into_inner()
+                .map_err(|e| Error::io("layer spool file", e.into_error()))?;
+            ix.spool = Some(file.into_temp_path());
+            ix
+        }
+    };
+    v.finish();
+    Ok(ix)
+}
+
+/// A spool file for a compressed blob; `None` for an uncompressed one (read in place).
+fn spool_for(
+    blob: &mut Box<dyn crate::source::container::ReadSeek>,
+    shown: &str,
+) -> Result<Option<tempfile::NamedTempFile>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut head = [0u8; 8];
+    let n = blob.read(&mut head).map_err(|e| Error::io(shown, e))?;
+    blob.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(shown, e))?;
+    if Compression::sniff(&head[..n]) == Compression::None {
+        return Ok(None);
+    }
+    let f = tempfile::Builder::new()
+        .prefix("layerscope-layer-")
+        .tempfile()
+        .map_err(|e| Error::io("layer spool file", e))?;
+    Ok(Some(f))
 }
 
 fn efficiency(a: &Analysis) -> Efficiency {

@@ -3,7 +3,7 @@
 //! hash) and every whiteout, checks the diff_id, and hands each file's bytes to a visitor (the
 //! secret scanner) so that an image is decompressed exactly once.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
@@ -93,11 +93,15 @@ pub struct LayerIndex {
     /// sha256 of the blob as stored.
     pub digest: String,
     pub warnings: Vec<Warning>,
+    /// Set by the caller when the uncompressed stream was spooled.
+    pub spool: Option<tempfile::TempPath>,
 }
 
 /// Receives each regular file's bytes during the indexing pass.
 pub trait ContentVisitor {
     fn file(&mut self, entry: u32, path: &[u8], data: &[u8]);
+    /// Called once when the layer's pass completed.
+    fn finish(&mut self) {}
 }
 
 impl ContentVisitor for () {
@@ -136,6 +140,8 @@ struct Tap<'a, R> {
     counter: &'a AtomicU64,
     state: &'a PassState,
     budget: Option<(u64, u64)>, // (max total uncompressed bytes, ratio limit) checked on the inner side
+    /// Receives a copy of every byte (the spool of a compressed layer).
+    tee: Option<&'a mut (dyn Write + Send)>,
 }
 
 impl<R: Read> Read for Tap<'_, R> {
@@ -146,6 +152,9 @@ impl<R: Read> Read for Tap<'_, R> {
         let n = self.inner.read(buf)?;
         if let Some(h) = &mut self.hasher {
             h.update(&buf[..n]);
+        }
+        if let Some(t) = &mut self.tee {
+            t.write_all(&buf[..n])?;
         }
         self.count += n as u64;
         let total = self.counter.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
@@ -235,6 +244,19 @@ pub fn index_layer<R: Read + Send>(
     state: &PassState,
     visitor: &mut dyn ContentVisitor,
 ) -> Result<LayerIndex> {
+    index_layer_spooled(blob, shown, limits, state, visitor, None)
+}
+
+/// `index_layer` that also copies the uncompressed stream into `spool`, so that file contents
+/// of a compressed layer can later be read with a seek instead of a re-inflation.
+pub fn index_layer_spooled<'a, R: Read + Send>(
+    blob: R,
+    shown: &str,
+    limits: &Limits,
+    state: &'a PassState,
+    visitor: &mut dyn ContentVisitor,
+    spool: Option<&'a mut (dyn Write + Send)>,
+) -> Result<LayerIndex> {
     let raw_tap = Tap {
         inner: blob,
         hasher: Some(Sha256::new()),
@@ -242,6 +264,7 @@ pub fn index_layer<R: Read + Send>(
         counter: &state.compressed_read,
         state,
         budget: None,
+        tee: None,
     };
     // The raw tap must stay reachable to read its hash at the end: decode through a &mut.
     let mut raw_tap = raw_tap;
@@ -258,6 +281,7 @@ pub fn index_layer<R: Read + Send>(
         counter: &state.uncompressed_read,
         state,
         budget: Some((limits.max_bytes, limits.max_ratio)),
+        tee: spool,
     };
     let mut idx = LayerIndex {
         compression: Some(kind),

@@ -1,0 +1,420 @@
+//! Findings: scanner matches placed in the image. A file finding knows its layer, the build step
+//! that made it, and whether the final filesystem still shows it (`visible`) or a later layer
+//! only hid it (`deleted`, `overwritten`) while the bytes stay readable in the lower layer.
+//! Config and history findings come from Env, labels, Cmd/Entrypoint and `created_by`.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::layer::ContentVisitor;
+use crate::paths::PathId;
+use crate::secrets::{self, Confidence, Match, Scanner, Severity};
+use crate::tree::Change;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingSource {
+    File,
+    History,
+    Env,
+    Label,
+    Config,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Visible,
+    Deleted,
+    Overwritten,
+    History,
+    Config,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Visible => "visible",
+            Status::Deleted => "deleted",
+            Status::Overwritten => "overwritten",
+            Status::History => "history",
+            Status::Config => "config",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Finding {
+    pub rule: Arc<str>,
+    pub title: Arc<str>,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub source: FindingSource,
+    pub path: Option<PathId>,
+    pub layer: Option<usize>,
+    pub entry: Option<u32>,
+    pub history: Option<usize>,
+    pub line: u32,
+    pub column: u32,
+    /// Byte span of the secret in the file content, or in the config/history text.
+    pub span: Range<usize>,
+    pub status: Status,
+    pub removed_in_layer: Option<usize>,
+    pub replaced_in_layer: Option<usize>,
+    /// Env variable name or label key, for config findings.
+    pub key: Option<String>,
+    /// The raw value. Never printed unless the user asks (`--show-secrets`, reveal key).
+    pub secret: String,
+    pub masked: String,
+    pub fingerprint: String,
+}
+
+impl std::fmt::Debug for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Finding")
+            .field("rule", &self.rule)
+            .field("source", &self.source)
+            .field("path", &self.path)
+            .field("layer", &self.layer)
+            .field("history", &self.history)
+            .field("status", &self.status)
+            .field("secret", &self.masked)
+            .finish()
+    }
+}
+
+/// Matches keyed by (content hash, file name): identical content under the same name is scanned once.
+type ScanCache = Mutex<HashMap<(u64, u64), Arc<Vec<Match>>>>;
+
+/// Collects the matches of one layer during the indexing pass.
+pub struct LayerScan<'a> {
+    owner: &'a ImageScan<'a>,
+    layer: usize,
+    hits: Vec<(u32, Match)>,
+}
+
+impl ContentVisitor for LayerScan<'_> {
+    fn file(&mut self, entry: u32, path: &[u8], data: &[u8]) {
+        let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+        let key = (
+            xxhash_rust::xxh3::xxh3_64(data),
+            xxhash_rust::xxh3::xxh3_64(name),
+        );
+        let cached = self
+            .owner
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        let found = match cached {
+            Some(m) => m,
+            None => {
+                let mut found = self.owner.scanner.scan_file(path, data);
+                // Generic rules over executables are noise (string tables full of `password=%s`).
+                if secrets::is_binary(data) {
+                    found.retain(|m| m.confidence > Confidence::Low);
+                }
+                let m = Arc::new(found);
+                self.owner
+                    .cache
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, m.clone());
+                m
+            }
+        };
+        self.hits.extend(found.iter().map(|m| (entry, m.clone())));
+    }
+    fn finish(&mut self) {
+        self.owner.store(self.layer, std::mem::take(&mut self.hits));
+    }
+}
+
+/// Shared state of the scan across the layers of one image.
+pub struct ImageScan<'a> {
+    pub scanner: &'a Scanner,
+    cache: ScanCache,
+    layers: Mutex<Vec<Vec<(u32, Match)>>>,
+}
+
+impl<'a> ImageScan<'a> {
+    pub fn new(scanner: &'a Scanner, layers: usize) -> Self {
+        ImageScan {
+            scanner,
+            cache: Mutex::new(HashMap::new()),
+            layers: Mutex::new(vec![Vec::new(); layers]),
+        }
+    }
+    pub fn visitor(&'a self, layer: usize) -> LayerScan<'a> {
+        LayerScan {
+            owner: self,
+            layer,
+            hits: Vec::new(),
+        }
+    }
+    pub fn store(&self, layer: usize, hits: Vec<(u32, Match)>) {
+        let mut l = self.layers.lock().unwrap_or_else(|e| e.into_inner());
+        if layer < l.len() {
+            l[layer] = hits;
+        }
+    }
+    pub fn into_hits(self) -> Vec<Vec<(u32, Match)>> {
+        self.layers.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn finding(m: &Match, source: FindingSource, status: Status) -> Finding {
+    Finding {
+        rule: m.rule.clone(),
+        title: m.title.clone(),
+        severity: m.severity,
+        confidence: m.confidence,
+        source,
+        path: None,
+        layer: None,
+        entry: None,
+        history: None,
+        line: m.line,
+        column: m.column,
+        span: m.span.clone(),
+        status,
+        removed_in_layer: None,
+        replaced_in_layer: None,
+        key: None,
+        masked: secrets::mask(&m.secret),
+        fingerprint: secrets::fingerprint(&m.rule, &m.secret),
+        secret: m.secret.clone(),
+    }
+}
+
+/// Places file matches in the tree and scans the config and history.
+pub fn assemble(
+    a: &Analysis,
+    scanner: &Scanner,
+    file_hits: Vec<Vec<(u32, Match)>>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (layer, hits) in file_hits.into_iter().enumerate() {
+        for (entry, m) in hits {
+            let Some(e) = a.layers[layer].entries.get(entry as usize) else {
+                continue;
+            };
+            let mut f = finding(&m, FindingSource::File, Status::Visible);
+            let full = a.tree.paths.path(e.path);
+            if is_reference_material(&full) {
+                // Documentation, examples, tests and third-party packages ship sample keys to
+                // everyone: list them, but below the level that fails a pipeline.
+                f.severity = f.severity.min(Severity::Medium);
+                f.confidence = Confidence::Low;
+            }
+            f.path = Some(e.path);
+            f.layer = Some(layer);
+            f.entry = Some(entry);
+            f.history = a.layers[layer].history;
+            // The entry may have been overridden later in its own layer (duplicate entries).
+            let own = a.tree.version_in(e.path, layer);
+            if own.is_some_and(|v| v.entry != entry) {
+                f.status = Status::Overwritten;
+                f.replaced_in_layer = Some(layer);
+            } else if let Some(v) = a.tree.superseded_by(e.path, layer) {
+                if v.change == Change::Removed {
+                    f.status = Status::Deleted;
+                    f.removed_in_layer = Some(v.layer as usize);
+                } else {
+                    f.status = Status::Overwritten;
+                    f.replaced_in_layer = Some(v.layer as usize);
+                }
+            }
+            out.push(f);
+        }
+    }
+    for (hi, h) in a.history.iter().enumerate() {
+        let Some(text) = h.created_by.as_deref() else {
+            continue;
+        };
+        for m in scanner.scan_text(text) {
+            let mut f = finding(&m, FindingSource::History, Status::History);
+            f.history = Some(hi);
+            f.layer = h.layer;
+            out.push(f);
+        }
+    }
+    for env in &a.config.env {
+        let key = env.split_once('=').map(|(k, _)| k.to_string());
+        for m in scanner.scan_env(env) {
+            let mut f = finding(&m, FindingSource::Env, Status::Config);
+            f.history = key.as_deref().and_then(|k| step_setting(a, k));
+            f.layer = f.history.and_then(|h| a.history[h].layer);
+            f.key = key.clone();
+            out.push(f);
+        }
+    }
+    for (k, v) in &a.config.labels {
+        for m in scanner.scan_env(&format!("{k}={v}")) {
+            let mut f = finding(&m, FindingSource::Label, Status::Config);
+            // Spans refer to the label value.
+            let shift = k.len() + 1;
+            if f.span.start < shift {
+                continue;
+            }
+            f.span = f.span.start - shift..f.span.end - shift;
+            f.key = Some(k.clone());
+            f.history = step_setting(a, k);
+            out.push(f);
+        }
+    }
+    for (name, list) in [("Cmd", &a.config.cmd), ("Entrypoint", &a.config.entrypoint)] {
+        let Some(list) = list else { continue };
+        for m in scanner.scan_text(&list.join(" ")) {
+            let mut f = finding(&m, FindingSource::Config, Status::Config);
+            f.key = Some(name.to_string());
+            out.push(f);
+        }
+    }
+    sort(a, &mut out);
+    out
+}
+
+/// Paths whose files are published reference material rather than this image's own data.
+pub fn is_reference_material(path: &[u8]) -> bool {
+    const DIRS: &[&[u8]] = &[
+        b"doc",
+        b"docs",
+        b"example",
+        b"examples",
+        b"sample",
+        b"samples",
+        b"test",
+        b"tests",
+        b"testdata",
+        b"testing",
+        b"__tests__",
+        b"fixtures",
+        b"man",
+        b"site-packages",
+        b"dist-packages",
+        b"node_modules",
+        b"vendor",
+        b"gems",
+    ];
+    const EXT: &[&[u8]] = &[b".md", b".rst", b".html", b".htm", b".adoc", b".1", b".gz"];
+    let mut comps = path.split(|&b| b == b'/').peekable();
+    let mut in_dir = false;
+    let mut last: &[u8] = b"";
+    while let Some(c) = comps.next() {
+        if comps.peek().is_some() && DIRS.contains(&c) {
+            in_dir = true;
+        }
+        last = c;
+    }
+    in_dir || path.starts_with(b"usr/share/doc/") || EXT.iter().any(|e| last.ends_with(e))
+}
+
+/// The history step that set an ENV or LABEL key (the last one that mentions `KEY=`).
+fn step_setting(a: &Analysis, key: &str) -> Option<usize> {
+    let needle = format!("{key}=");
+    a.history
+        .iter()
+        .rposition(|h| h.created_by.as_deref().is_some_and(|c| c.contains(&needle)))
+}
+
+fn sort(a: &Analysis, v: &mut [Finding]) {
+    v.sort_by(|x, y| {
+        y.severity
+            .cmp(&x.severity)
+            .then_with(|| x.layer.cmp(&y.layer))
+            .then_with(|| x.history.cmp(&y.history))
+            .then_with(|| {
+                let px = x.path.map(|p| a.tree.paths.path(p)).unwrap_or_default();
+                let py = y.path.map(|p| a.tree.paths.path(p)).unwrap_or_default();
+                px.cmp(&py)
+            })
+            .then_with(|| x.line.cmp(&y.line))
+            .then_with(|| x.rule.cmp(&y.rule))
+    });
+}
+
+/// Masks every secret span found in config and history text, for every output.
+pub fn masker(findings: &[Finding], a: &Analysis) -> HashMap<String, String> {
+    let mut spans: HashMap<&str, Vec<Range<usize>>> = HashMap::new();
+    for f in findings {
+        let text: Option<&str> = match f.source {
+            FindingSource::History => f.history.and_then(|h| a.history[h].created_by.as_deref()),
+            FindingSource::Env => f
+                .key
+                .as_deref()
+                .and_then(|k| {
+                    a.config
+                        .env
+                        .iter()
+                        .find(|e| e.split_once('=').is_some_and(|(ek, _)| ek == k))
+                })
+                .map(String::as_str),
+            FindingSource::Label => f
+                .key
+                .as_deref()
+                .and_then(|k| a.config.labels.get(k))
+                .map(String::as_str),
+            _ => None,
+        };
+        if let Some(t) = text {
+            spans.entry(t).or_default().push(f.span.clone());
+        }
+    }
+    let mut out: HashMap<String, String> = spans
+        .into_iter()
+        .map(|(t, s)| (t.to_string(), secrets::mask_spans(t, &s)))
+        .collect();
+    // A secret that shows up in one place is masked wherever else the same text holds it
+    // (an ENV value repeated in its history step, a build arg echoed in a later RUN).
+    let secrets_seen: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f.source != FindingSource::File && f.secret.len() >= 4)
+        .map(|f| (f.secret.as_str(), f.masked.as_str()))
+        .collect();
+    let mut texts: Vec<String> = a
+        .history
+        .iter()
+        .filter_map(|h| h.created_by.clone())
+        .collect();
+    texts.extend(a.config.env.iter().cloned());
+    texts.extend(a.config.labels.values().cloned());
+    for t in texts {
+        let base = out.get(&t).cloned().unwrap_or_else(|| t.clone());
+        let mut masked = base.clone();
+        for (s, m) in &secrets_seen {
+            if masked.contains(s) {
+                masked = masked.replace(s, m);
+            }
+        }
+        if masked != t {
+            out.insert(t, masked);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_material_paths() {
+        assert!(is_reference_material(
+            b"usr/share/doc/git/contrib/test.netrc"
+        ));
+        assert!(is_reference_material(
+            b"usr/lib/python3/site-packages/moto/ca.key"
+        ));
+        assert!(is_reference_material(b"srv/app/docs/setup.md"));
+        assert!(!is_reference_material(b"root/.netrc"));
+        assert!(!is_reference_material(b"app/config/production.yml"));
+        // A file merely named like a folder is not inside it.
+        assert!(!is_reference_material(b"app/test"));
+    }
+}

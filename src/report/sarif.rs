@@ -1,0 +1,163 @@
+//! `--sarif FILE`: SARIF 2.1.0, one result per finding, with the layer and the build step in the
+//! location's properties so code-scanning dashboards can show where a secret lives in the image.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Value};
+
+use crate::analysis::Analysis;
+use crate::findings::{Finding, FindingSource};
+use crate::secrets::Severity;
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// Percent-encodes a layer path into a relative URI reference.
+fn uri(path: &[u8]) -> String {
+    let mut s = String::with_capacity(path.len());
+    for &b in path {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+pub fn build(
+    a: &Analysis,
+    findings: &[Finding],
+    show_secrets: bool,
+    masked: &HashMap<String, String>,
+) -> Value {
+    let mask = |t: &str| masked.get(t).cloned().unwrap_or_else(|| t.to_string());
+    let mut rules: BTreeMap<&str, (usize, &Finding)> = BTreeMap::new();
+    for f in findings {
+        let n = rules.len();
+        rules.entry(&f.rule).or_insert((n, f));
+    }
+    let ordered: Vec<(&str, &Finding)> = {
+        let mut v: Vec<_> = rules.iter().map(|(k, (i, f))| (*i, *k, *f)).collect();
+        v.sort_by_key(|x| x.0);
+        v.into_iter().map(|(_, k, f)| (k, f)).collect()
+    };
+    let index_of: HashMap<&str, usize> = ordered
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (*k, i))
+        .collect();
+    let rules_json: Vec<Value> = ordered
+        .iter()
+        .map(|(id, f)| {
+            json!({
+                "id": id,
+                "name": id,
+                "shortDescription": {"text": f.title.to_string()},
+                "defaultConfiguration": {"level": level(f.severity)},
+                "properties": {
+                    "security-severity": security_severity(f.severity),
+                    "tags": ["security", "secret"],
+                }
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let created_by = f
+                .history
+                .and_then(|h| a.history[h].created_by.as_deref())
+                .map(mask);
+            let where_ = match (f.source, f.path) {
+                (FindingSource::File, Some(p)) => format!("/{}", a.path_string(p)),
+                (FindingSource::History, _) => format!("history step {}", f.history.unwrap_or(0)),
+                (FindingSource::Env, _) => format!("ENV {}", f.key.as_deref().unwrap_or("")),
+                (FindingSource::Label, _) => format!("LABEL {}", f.key.as_deref().unwrap_or("")),
+                _ => format!("config {}", f.key.as_deref().unwrap_or("")),
+            };
+            let mut props = json!({
+                "source": f.source,
+                "status": f.status,
+                "layer": f.layer,
+                "history": f.history,
+                "created_by": created_by,
+                "layer_digest": f.layer.and_then(|l| a.layers[l].digest.clone()),
+                "layer_diff_id": f.layer.map(|l| a.layers[l].diff_id.clone()),
+                "removed_in_layer": f.removed_in_layer,
+                "replaced_in_layer": f.replaced_in_layer,
+                "confidence": f.confidence,
+                "match": f.masked,
+            });
+            if show_secrets {
+                props["secret"] = Value::String(f.secret.clone());
+            }
+            let mut loc = json!({ "properties": props });
+            match (f.source, f.path) {
+                (FindingSource::File, Some(p)) => {
+                    loc["physicalLocation"] = json!({
+                        "artifactLocation": {"uri": uri(&a.tree.paths.path(p))},
+                        "region": {"startLine": f.line.max(1), "startColumn": f.column.max(1)},
+                    });
+                }
+                _ => {
+                    loc["logicalLocations"] = json!([{ "name": where_, "kind": "resource" }]);
+                }
+            }
+            let status = match f.status {
+                crate::findings::Status::Deleted => format!(
+                    " (deleted in layer {}, still readable from layer {})",
+                    f.removed_in_layer.unwrap_or(0),
+                    f.layer.unwrap_or(0)
+                ),
+                crate::findings::Status::Overwritten => format!(
+                    " (overwritten in layer {}, still readable from layer {})",
+                    f.replaced_in_layer.unwrap_or(0),
+                    f.layer.unwrap_or(0)
+                ),
+                _ => String::new(),
+            };
+            json!({
+                "ruleId": f.rule.to_string(),
+                "ruleIndex": index_of[&*f.rule],
+                "level": level(f.severity),
+                "message": {"text": format!("{}: {} in {}{}", f.title, f.masked, where_, status)},
+                "locations": [loc],
+                "partialFingerprints": {"layerscope/secret/v1": f.fingerprint},
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "layerscope",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://example.invalid/layerscope",
+                "rules": rules_json,
+            }},
+            "automationDetails": {"id": format!("layerscope/{}", a.source.config_digest)},
+            "properties": {
+                "image": a.source.reference,
+                "config_digest": a.source.config_digest,
+                "format": a.format().name(),
+            },
+            "results": results,
+        }]
+    })
+}
