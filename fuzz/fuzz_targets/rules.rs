@@ -1,9 +1,6 @@
-//! (d) The rules-file parser of the secrets module (gitleaks TOML).
-//!
-//! Not built until `layerscope::secrets` exists: when the secrets module is merged, enable it with
-//! `cargo fuzz run rules --features secrets` (and drop `required-features` from fuzz/Cargo.toml
-//! to make it a default target). Seeds: the module's bundled rules file(s) in
-//! fuzz/corpus/rules/.
+//! (d) The rules-file parser of the secrets module (gitleaks TOML): `--rules FILE` is user input,
+//! and rules files are shared around like any config. Seeds: the bundled rules and a small
+//! hand-written file in fuzz/corpus/rules/.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
