@@ -1,5 +1,6 @@
 //! (a) The archive/layout reader: arbitrary bytes as an image file, opened and analysed whole
-//! (outer tar index, docker/OCI resolution, every layer, tree merge, JSON report).
+//! (outer tar index, docker/OCI resolution, every layer with the built-in secret scanner, tree
+//! merge, JSON report).
 #![no_main]
 
 use std::io::Write;
@@ -10,14 +11,20 @@ use libfuzzer_sys::fuzz_target;
 #[path = "common.rs"]
 mod common;
 
+static SCANNER: std::sync::OnceLock<layerscope::secrets::Scanner> = std::sync::OnceLock::new();
+
 fuzz_target!(|data: &[u8]| {
     let mut f = tempfile::NamedTempFile::new().expect("temp file");
     f.write_all(data).expect("write");
     f.flush().expect("flush");
     let state = PassState::default();
-    match layerscope::analyze(f.path(), &common::options(), &state) {
+    let opts = common::options();
+    let scanner = SCANNER.get_or_init(layerscope::secrets::Scanner::builtin);
+    let analysis = layerscope::source::open_path(f.path(), &opts.open)
+        .and_then(|src| layerscope::analysis::analyze_source(src, &opts, &state, Some(scanner)));
+    match analysis {
         Ok(a) => {
-            let report = layerscope::report::json::build(&a, &|s: &str| s.to_string());
+            let report = layerscope::report::json::build(&a, false);
             let _ = serde_json_to_string(&report);
         }
         Err(e) => common::check_error(&e),

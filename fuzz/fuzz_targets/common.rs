@@ -12,6 +12,7 @@ pub fn options() -> AnalyzeOptions {
         },
         strict: false,
         threads: 1,
+        ..Default::default()
     }
 }
 

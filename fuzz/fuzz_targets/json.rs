@@ -84,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
                 src,
                 &common::options(),
                 &layerscope::layer::PassState::default(),
-                &|_| Box::new(()),
+                None,
             );
         }
         Err(e) => common::check_error(&e),
