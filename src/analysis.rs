@@ -193,6 +193,17 @@ fn analyze_with<'v>(
     state: &PassState,
     visitor: &VisitorFactory<'v>,
 ) -> Result<Analysis> {
+    // Versions record their layer as a u16.
+    if src.layers.len() > u16::MAX as usize {
+        return Err(Error::invalid(
+            src.container.display(),
+            format!(
+                "the image lists {} layers; at most {} are supported",
+                src.layers.len(),
+                u16::MAX
+            ),
+        ));
+    }
     let mut config = ImageConfig::parse(&src.config_raw, &src.config_display)?;
     let mut warnings = std::mem::take(&mut src.warnings);
     if !config.diff_ids.is_empty() && config.diff_ids.len() != src.layers.len() {

@@ -24,6 +24,8 @@ fn main() -> ExitCode {
         Err(e) => {
             let mut msg = format!("{e:#}");
             msg = msg.replace('\n', " ");
+            // Errors quote names from the image: never let them drive the terminal.
+            let msg = layerscope::paths::escape(msg.as_bytes());
             eprintln!("layerscope: {msg}");
             ExitCode::from(2)
         }
