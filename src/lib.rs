@@ -11,6 +11,7 @@ pub mod explain;
 pub mod export;
 pub mod external;
 pub mod findings;
+pub mod goto;
 pub mod image;
 pub mod imagegen;
 pub mod layer;

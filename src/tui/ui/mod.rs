@@ -169,6 +169,20 @@ fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
+    // Another scanner's finding selected: its note says where it is and whether we agree.
+    if app.focus == Pane::Findings && matches!(app.overlay, Overlay::None) {
+        if let Some(r) = app.view().and_then(|v| v.selected_external()) {
+            f.render_widget(
+                Paragraph::new(truncate(
+                    &clean(&App::external_status(r)),
+                    area.width as usize,
+                ))
+                .style(theme.text),
+                area,
+            );
+            return;
+        }
+    }
     let hints: Vec<(String, &str)> = match (&app.phase, &app.overlay) {
         (_, Overlay::Prompt { .. }) => vec![("Enter".into(), "accept"), ("Esc".into(), "cancel")],
         (_, Overlay::Confirm { .. }) => vec![("y".into(), "overwrite"), ("n".into(), "keep")],
@@ -177,7 +191,7 @@ fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("Esc".into(), "close"),
             ("s".into(), "new search"),
         ],
-        (_, Overlay::Help { .. } | Overlay::Explain { .. }) => {
+        (_, Overlay::Help { .. } | Overlay::Explain { .. } | Overlay::ExplainExternal { .. }) => {
             vec![("Esc".into(), "close"), ("j/k".into(), "scroll")]
         }
         (Phase::Loading(_), _) => vec![("Esc".into(), "cancel"), ("q".into(), "quit")],
@@ -298,6 +312,9 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Overlay::Results { list } => panes::results(f, area, app, *list, theme),
         Overlay::Explain { finding, scroll } => {
             panes::explain(f, area, app, *finding, *scroll, theme)
+        }
+        Overlay::ExplainExternal { index, scroll } => {
+            panes::explain_external(f, area, app, *index, *scroll, theme)
         }
     }
 }
