@@ -367,10 +367,20 @@ impl App {
     }
 
     pub fn areas(&self) -> Areas {
-        layout::compute(
+        layout::compute_with_status(
             Rect::new(0, 0, self.width, self.height),
             self.zoom.then_some(self.focus),
+            self.status_height(),
         )
+    }
+
+    /// Lines of the status area: two while other scanners' findings are listed (their notes are
+    /// long), one otherwise.
+    pub fn status_height(&self) -> u16 {
+        match self.view() {
+            Some(v) if !v.external.is_empty() => 2,
+            _ => 1,
+        }
     }
 
     fn inner_height(&self, pane: Pane) -> usize {
