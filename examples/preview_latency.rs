@@ -7,7 +7,9 @@ use layerscope::analysis::{analyze, AnalyzeOptions};
 use layerscope::layer::{EntryKind, PassState};
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: preview_latency IMAGE");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: preview_latency IMAGE");
     for spool in [true, false] {
         let opts = AnalyzeOptions {
             spool_compressed: spool,
@@ -16,7 +18,12 @@ fn main() {
         let t = Instant::now();
         let a = analyze(path.as_ref(), &opts, &PassState::default()).expect("analyse");
         let load = t.elapsed();
-        let (li, l) = a.layers.iter().enumerate().max_by_key(|(_, l)| l.size).unwrap();
+        let (li, l) = a
+            .layers
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, l)| l.size)
+            .unwrap();
         let e = l
             .entries
             .iter()

@@ -113,7 +113,7 @@ pub fn parse_dive_ci(text: &str, p: &mut Policy) -> Result<(), String> {
             "highestWastedBytes" => {
                 p.highest_wasted_bytes = Some(parse_bytes(val).ok_or_else(|| bad("not a size"))?)
             }
-            "highestUserWastedPercent" => {
+            "highestUserWastedPercent" | "highest-user-wasted-percent" => {
                 p.highest_user_wasted_percent = Some(val.parse().map_err(|_| bad("not a number"))?)
             }
             _ => {}
@@ -196,6 +196,16 @@ mod tests {
         assert_eq!(p.highest_wasted_bytes, Some(20_000_000));
         assert_eq!(p.highest_user_wasted_percent, None);
         assert!(parse_dive_ci("rules:\n  lowestEfficiency: high\n", &mut p).is_err());
+        let mut q = Policy::default();
+        parse_dive_ci(
+            "rules:\n  lowest-efficiency: 0.5\n  highest-wasted-bytes: \"1 MiB\"\n",
+            &mut q,
+        )
+        .unwrap();
+        assert_eq!(
+            (q.lowest_efficiency, q.highest_wasted_bytes),
+            (Some(0.5), Some(1 << 20))
+        );
     }
 
     #[test]
