@@ -107,10 +107,11 @@ pub fn parse_dive_ci(text: &str, p: &mut Policy) -> Result<(), String> {
         }
         let bad = |what: &str| format!("line {}: {k}: {what} {val:?}", n + 1);
         match k.trim() {
-            "lowestEfficiency" => {
+            // dive HEAD also accepts the kebab-case spellings.
+            "lowestEfficiency" | "lowest-efficiency" => {
                 p.lowest_efficiency = Some(val.parse().map_err(|_| bad("not a number"))?)
             }
-            "highestWastedBytes" => {
+            "highestWastedBytes" | "highest-wasted-bytes" => {
                 p.highest_wasted_bytes = Some(parse_bytes(val).ok_or_else(|| bad("not a size"))?)
             }
             "highestUserWastedPercent" | "highest-user-wasted-percent" => {
