@@ -1,14 +1,17 @@
 //! One analysis of an image, shared by the JSON/SARIF/CI outputs and the TUI: open the source,
 //! index every layer once (in parallel), merge the tree, compute waste.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use crate::error::{Error, Result, Warning};
+use crate::findings::{self, Finding, ImageScan};
 use crate::image::{map_history, HistoryEntry, ImageConfig};
 use crate::layer::{index_layer, ContentVisitor, Entry, EntryKind, LayerIndex, PassState};
 use crate::paths::{PathId, PathTable};
+use crate::secrets::Scanner;
 use crate::source::{self, Compression, Format, ImageSource, OpenOptions};
 use crate::tree::{Change, Tree, Version};
 
@@ -78,9 +81,23 @@ pub struct Analysis {
     pub tree: Tree,
     pub efficiency: Efficiency,
     pub warnings: Vec<Warning>,
+    pub findings: Vec<Finding>,
+    /// Config and history text with secret spans masked, keyed by the original text.
+    pub masked_text: HashMap<String, String>,
 }
 
 impl Analysis {
+    /// Text from the config or history as it may be shown: secrets masked unless `reveal`.
+    pub fn display_text<'a>(&'a self, text: &'a str, reveal: bool) -> &'a str {
+        if reveal {
+            return text;
+        }
+        self.masked_text
+            .get(text)
+            .map(String::as_str)
+            .unwrap_or(text)
+    }
+
     pub fn format(&self) -> Format {
         self.source.format
     }
@@ -112,20 +129,62 @@ impl Analysis {
     }
 }
 
-/// Opens and analyses an image file or layout directory.
+/// Opens and analyses an image file or layout directory, scanning for secrets when a scanner
+/// is given.
 pub fn analyze(path: &Path, opts: &AnalyzeOptions, state: &PassState) -> Result<Analysis> {
     let src = source::open_path(path, &opts.open)?;
-    analyze_source(src, opts, state, &|_| Box::new(()))
+    analyze_source(src, opts, state, None)
+}
+
+/// Analyses what the user named (path or daemon image), with an optional secret scan.
+pub fn analyze_input(
+    arg: &str,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<Analysis> {
+    let src = source::open_input(arg, &opts.open, progress)?;
+    analyze_source(src, opts, state, scanner)
+}
+
+/// `analyze` with a secret scan in the same pass.
+pub fn analyze_scanned(
+    path: &Path,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: &Scanner,
+) -> Result<Analysis> {
+    let src = source::open_path(path, &opts.open)?;
+    analyze_source(src, opts, state, Some(scanner))
 }
 
 type VisitorFactory<'a> = dyn Fn(usize) -> Box<dyn ContentVisitor + Send + 'a> + Sync + 'a;
 
-/// Analyses an already located image. `visitor` makes one content visitor per layer.
+/// Analyses an already located image; with a scanner, every file version of every layer is
+/// scanned during the indexing pass and the config and history after it.
 pub fn analyze_source(
+    src: ImageSource,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+) -> Result<Analysis> {
+    let Some(scanner) = scanner else {
+        return analyze_with(src, opts, state, &|_| Box::new(()));
+    };
+    let scan = ImageScan::new(scanner, src.layers.len());
+    let mut a = analyze_with(src, opts, state, &|layer| Box::new(scan.visitor(layer)))?;
+    a.findings = findings::assemble(&a, scanner, scan.into_hits());
+    a.masked_text = findings::masker(&a.findings, &a);
+    Ok(a)
+}
+
+/// The analysis itself: `visitor` makes one content visitor per layer.
+fn analyze_with<'v>(
     mut src: ImageSource,
     opts: &AnalyzeOptions,
     state: &PassState,
-    visitor: &VisitorFactory<'_>,
+    visitor: &VisitorFactory<'v>,
 ) -> Result<Analysis> {
     let mut config = ImageConfig::parse(&src.config_raw, &src.config_display)?;
     let mut warnings = std::mem::take(&mut src.warnings);
@@ -222,16 +281,18 @@ pub fn analyze_source(
         tree,
         efficiency: Efficiency::default(),
         warnings,
+        findings: Vec::new(),
+        masked_text: HashMap::new(),
     };
     a.efficiency = efficiency(&a);
     Ok(a)
 }
 
-fn index_all(
+fn index_all<'v>(
     src: &ImageSource,
     opts: &AnalyzeOptions,
     state: &PassState,
-    visitor: &VisitorFactory<'_>,
+    visitor: &VisitorFactory<'v>,
 ) -> Result<Vec<LayerIndex>> {
     let n = src.layers.len();
     let threads = match opts.threads {
@@ -288,12 +349,12 @@ fn index_all(
     }
 }
 
-fn index_one(
+fn index_one<'v>(
     src: &ImageSource,
     i: usize,
     opts: &AnalyzeOptions,
     state: &PassState,
-    visitor: &VisitorFactory<'_>,
+    visitor: &VisitorFactory<'v>,
 ) -> Result<LayerIndex> {
     let Some(member) = &src.layers[i].member else {
         return Ok(LayerIndex::default());
@@ -301,7 +362,9 @@ fn index_one(
     let shown = src.container.display_member(member);
     let blob = src.container.open(member)?;
     let mut v = visitor(i);
-    index_layer(blob, &shown, &opts.open.limits, state, v.as_mut())
+    let ix = index_layer(blob, &shown, &opts.open.limits, state, v.as_mut())?;
+    v.finish();
+    Ok(ix)
 }
 
 fn efficiency(a: &Analysis) -> Efficiency {

@@ -41,6 +41,30 @@ pub struct RunArgs {
     /// Choose the image in an archive that holds several (tag, name, or image-id prefix)
     #[arg(long = "image", value_name = "REF")]
     pub image_ref: Option<String>,
+    /// Write findings as SARIF 2.1.0 to FILE ("-" for stdout)
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Exit 1 when a finding at or above --fail-on (not in --baseline) remains, or a .dive-ci rule fails
+    #[arg(long)]
+    pub ci: bool,
+    /// Lowest severity that fails --ci: low, medium, high or critical
+    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    pub fail_on: String,
+    /// Fingerprints to accept in --ci: one per line, a JSON list, or an earlier --json report
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// dive's CI rules file (lowestEfficiency, highestWastedBytes, highestUserWastedPercent); default ./.dive-ci when present
+    #[arg(long, value_name = "FILE")]
+    pub ci_config: Option<PathBuf>,
+    /// Show raw secret values (in --json, --sarif and the TUI); masked otherwise
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Add secret rules from a gitleaks/Betterleaks TOML file
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Skip the secret scan (structure and waste only)
+    #[arg(long)]
+    pub no_secrets: bool,
     /// Treat a layer whose content does not hash to its diff_id as an error, not a warning
     #[arg(long)]
     pub strict: bool,

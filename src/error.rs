@@ -37,6 +37,8 @@ pub enum Error {
     },
     #[error("cancelled")]
     Cancelled,
+    #[error(transparent)]
+    Daemon(#[from] crate::source::daemon::DaemonError),
     #[error("{0}")]
     Other(String),
 }

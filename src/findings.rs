@@ -92,25 +92,41 @@ type ScanCache = Mutex<HashMap<(u64, u64), Arc<Vec<Match>>>>;
 
 /// Collects the matches of one layer during the indexing pass.
 pub struct LayerScan<'a> {
-    scanner: &'a Scanner,
-    cache: &'a ScanCache,
-    pub hits: Vec<(u32, Match)>,
+    owner: &'a ImageScan<'a>,
+    layer: usize,
+    hits: Vec<(u32, Match)>,
 }
 
 impl ContentVisitor for LayerScan<'_> {
     fn file(&mut self, entry: u32, path: &[u8], data: &[u8]) {
         let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-        let key = (xxhash_rust::xxh3::xxh3_64(data), xxhash_rust::xxh3::xxh3_64(name));
-        let cached = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        let key = (
+            xxhash_rust::xxh3::xxh3_64(data),
+            xxhash_rust::xxh3::xxh3_64(name),
+        );
+        let cached = self
+            .owner
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
         let found = match cached {
             Some(m) => m,
             None => {
-                let m = Arc::new(self.scanner.scan_file(path, data));
-                self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, m.clone());
+                let m = Arc::new(self.owner.scanner.scan_file(path, data));
+                self.owner
+                    .cache
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, m.clone());
                 m
             }
         };
         self.hits.extend(found.iter().map(|m| (entry, m.clone())));
+    }
+    fn finish(&mut self) {
+        self.owner.store(self.layer, std::mem::take(&mut self.hits));
     }
 }
 
@@ -129,10 +145,10 @@ impl<'a> ImageScan<'a> {
             layers: Mutex::new(vec![Vec::new(); layers]),
         }
     }
-    pub fn visitor(&self) -> LayerScan<'_> {
+    pub fn visitor(&'a self, layer: usize) -> LayerScan<'a> {
         LayerScan {
-            scanner: self.scanner,
-            cache: &self.cache,
+            owner: self,
+            layer,
             hits: Vec::new(),
         }
     }
@@ -172,11 +188,17 @@ fn finding(m: &Match, source: FindingSource, status: Status) -> Finding {
 }
 
 /// Places file matches in the tree and scans the config and history.
-pub fn assemble(a: &Analysis, scanner: &Scanner, file_hits: Vec<Vec<(u32, Match)>>) -> Vec<Finding> {
+pub fn assemble(
+    a: &Analysis,
+    scanner: &Scanner,
+    file_hits: Vec<Vec<(u32, Match)>>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for (layer, hits) in file_hits.into_iter().enumerate() {
         for (entry, m) in hits {
-            let Some(e) = a.layers[layer].entries.get(entry as usize) else { continue };
+            let Some(e) = a.layers[layer].entries.get(entry as usize) else {
+                continue;
+            };
             let mut f = finding(&m, FindingSource::File, Status::Visible);
             f.path = Some(e.path);
             f.layer = Some(layer);
@@ -200,8 +222,10 @@ pub fn assemble(a: &Analysis, scanner: &Scanner, file_hits: Vec<Vec<(u32, Match)
         }
     }
     for (hi, h) in a.history.iter().enumerate() {
-        let Some(text) = h.created_by.as_deref() else { continue };
-        for m in scan_history_text(scanner, text) {
+        let Some(text) = h.created_by.as_deref() else {
+            continue;
+        };
+        for m in scanner.scan_text(text) {
             let mut f = finding(&m, FindingSource::History, Status::History);
             f.history = Some(hi);
             f.layer = h.layer;
@@ -244,35 +268,6 @@ pub fn assemble(a: &Analysis, scanner: &Scanner, file_hits: Vec<Vec<(u32, Match)
     out
 }
 
-/// Content rules over `created_by`, plus build arguments whose name says "secret".
-pub fn scan_history_text(scanner: &Scanner, text: &str) -> Vec<Match> {
-    let mut found = scanner.scan_text(text);
-    for arg in secrets::split_build_args(text) {
-        if arg.value.is_empty() || !secrets::is_secret_name(&arg.key) {
-            continue;
-        }
-        let r = arg.value_range.clone();
-        if found.iter().any(|m| m.span.start < r.end && r.start < m.span.end) {
-            continue;
-        }
-        if crate::secrets::filters::is_placeholder(arg.value.as_bytes()) {
-            continue;
-        }
-        let (line, column) = (1, r.start as u32 + 1);
-        found.push(Match {
-            rule: Arc::from("build-arg-secret"),
-            title: Arc::from(format!("Build argument {} holds a secret", arg.key).as_str()),
-            severity: Severity::High,
-            confidence: Confidence::Medium,
-            span: r,
-            line,
-            column,
-            secret: arg.value.clone(),
-        });
-    }
-    found
-}
-
 /// The history step that set an ENV or LABEL key (the last one that mentions `KEY=`).
 fn step_setting(a: &Analysis, key: &str) -> Option<usize> {
     let needle = format!("{key}=");
@@ -306,9 +301,18 @@ pub fn masker(findings: &[Finding], a: &Analysis) -> HashMap<String, String> {
             FindingSource::Env => f
                 .key
                 .as_deref()
-                .and_then(|k| a.config.env.iter().find(|e| e.split_once('=').is_some_and(|(ek, _)| ek == k)))
+                .and_then(|k| {
+                    a.config
+                        .env
+                        .iter()
+                        .find(|e| e.split_once('=').is_some_and(|(ek, _)| ek == k))
+                })
                 .map(String::as_str),
-            FindingSource::Label => f.key.as_deref().and_then(|k| a.config.labels.get(k)).map(String::as_str),
+            FindingSource::Label => f
+                .key
+                .as_deref()
+                .and_then(|k| a.config.labels.get(k))
+                .map(String::as_str),
             _ => None,
         };
         if let Some(t) = text {
@@ -326,7 +330,11 @@ pub fn masker(findings: &[Finding], a: &Analysis) -> HashMap<String, String> {
         .filter(|f| f.source != FindingSource::File && f.secret.len() >= 4)
         .map(|f| (f.secret.as_str(), f.masked.as_str()))
         .collect();
-    let mut texts: Vec<String> = a.history.iter().filter_map(|h| h.created_by.clone()).collect();
+    let mut texts: Vec<String> = a
+        .history
+        .iter()
+        .filter_map(|h| h.created_by.clone())
+        .collect();
     texts.extend(a.config.env.iter().cloned());
     texts.extend(a.config.labels.values().cloned());
     for t in texts {

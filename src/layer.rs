@@ -98,6 +98,8 @@ pub struct LayerIndex {
 /// Receives each regular file's bytes during the indexing pass.
 pub trait ContentVisitor {
     fn file(&mut self, entry: u32, path: &[u8], data: &[u8]);
+    /// Called once when the layer's pass completed.
+    fn finish(&mut self) {}
 }
 
 impl ContentVisitor for () {

@@ -1,16 +1,19 @@
 //! layerscope: what every layer of a container image really holds.
 //!
 //! Data flows one way: `source` (find blobs) -> `layer` (index each layer in one pass) ->
-//! `tree` (merge layers, changes, ghosts) and `secrets` (findings) -> `report` or the TUI.
+//! `tree` (merge layers, changes, ghosts) and `secrets` + `findings` -> `report` or the TUI.
 
 pub mod analysis;
 pub mod content;
 pub mod digest;
 pub mod error;
+pub mod external;
+pub mod findings;
 pub mod image;
 pub mod layer;
 pub mod paths;
 pub mod report;
+pub mod secrets;
 pub mod source;
 pub mod tree;
 

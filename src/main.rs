@@ -11,8 +11,10 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, RunArgs};
-use layerscope::analysis::{analyze, AnalyzeOptions};
+use layerscope::analysis::{analyze_input, AnalyzeOptions};
 use layerscope::layer::PassState;
+use layerscope::report::ci::{self, Policy};
+use layerscope::secrets::{RuleSet, Scanner, Severity};
 use layerscope::source::{Limits, OpenOptions, Platform};
 
 fn main() -> ExitCode {
@@ -79,23 +81,114 @@ fn demo_image() -> PathBuf {
     PathBuf::from("assets/demo/demo.tar")
 }
 
+fn scanner(args: &RunArgs) -> Result<Option<Scanner>> {
+    if args.no_secrets {
+        return Ok(None);
+    }
+    let mut rules = RuleSet::builtin();
+    if let Some(p) = &args.rules {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("{}: cannot read rules file", p.display()))?;
+        let extra = RuleSet::from_gitleaks_toml(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        rules.extend(extra);
+    }
+    Ok(Some(
+        Scanner::new(rules).map_err(|e| anyhow::anyhow!("secret rules: {e}"))?,
+    ))
+}
+
+fn ci_policy(args: &RunArgs) -> Result<Policy> {
+    let mut p = Policy {
+        fail_on: Some(args.fail_on.parse::<Severity>().map_err(|_| {
+            anyhow::anyhow!(
+                "--fail-on {:?}: expected low, medium, high or critical",
+                args.fail_on
+            )
+        })?),
+        ..Default::default()
+    };
+    if let Some(b) = &args.baseline {
+        let text = std::fs::read_to_string(b)
+            .with_context(|| format!("{}: cannot read baseline", b.display()))?;
+        p.baseline = ci::parse_baseline(&text);
+    }
+    let cfg = args
+        .ci_config
+        .clone()
+        .or_else(|| Some(PathBuf::from(".dive-ci")).filter(|p| p.is_file()));
+    if let Some(c) = cfg {
+        let text = std::fs::read_to_string(&c)
+            .with_context(|| format!("{}: cannot read CI rules", c.display()))?;
+        ci::parse_dive_ci(&text, &mut p).map_err(|e| anyhow::anyhow!("{}: {e}", c.display()))?;
+    }
+    Ok(p)
+}
+
 fn run_image(args: RunArgs) -> Result<ExitCode> {
     let opts = options(&args)?;
+    let policy = if args.ci {
+        Some(ci_policy(&args)?)
+    } else {
+        None
+    };
+    let scanner = scanner(&args)?;
     let path = args
         .image
         .as_ref()
         .map(PathBuf::from)
         .unwrap_or_else(demo_image);
     let state = PassState::default();
-    let a = analyze(&path, &opts, &state)?;
+    let interactive = !(args.json || args.sarif.is_some() || args.ci);
+    if interactive {
+        anyhow::bail!("the interactive view is not available in this build; use --json");
+    }
+    let a = analyze_input(
+        &path.to_string_lossy(),
+        &opts,
+        &state,
+        scanner.as_ref(),
+        &mut |_, _| {},
+    )?;
     if args.json {
-        let report = layerscope::report::json::build(&a, &|s: &str| s.to_string());
+        let report = layerscope::report::json::build(&a, args.show_secrets);
         let mut text = serde_json::to_string_pretty(&report)?;
         text.push('\n');
         write_output(args.output.as_deref(), text.as_bytes())?;
-        return Ok(ExitCode::SUCCESS);
     }
-    anyhow::bail!("the interactive view is not available in this build; use --json")
+    if let Some(sarif) = &args.sarif {
+        let doc =
+            layerscope::report::sarif::build(&a, &a.findings, args.show_secrets, &a.masked_text);
+        let mut text = serde_json::to_string_pretty(&doc)?;
+        text.push('\n');
+        let target = (sarif.as_os_str() != "-").then_some(sarif.as_path());
+        write_output(target, text.as_bytes())?;
+    }
+    if let Some(policy) = policy {
+        let verdict = ci::evaluate(&a, &a.findings, &policy);
+        let mut lines = String::new();
+        for p in &verdict.passes {
+            lines.push_str(&format!("PASS: {p}\n"));
+        }
+        for f in &verdict.failures {
+            lines.push_str(&format!("FAIL: {f}\n"));
+        }
+        lines.push_str(if verdict.failed() {
+            "Result: FAIL\n"
+        } else {
+            "Result: PASS\n"
+        });
+        // stdout may carry --json; the verdict then goes to stderr.
+        if args.json && args.output.is_none() {
+            eprint!("{lines}");
+        } else {
+            print!("{lines}");
+        }
+        if verdict.failed() {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes all or nothing: a temp file beside the target, renamed into place.

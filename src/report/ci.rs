@@ -49,26 +49,47 @@ pub fn evaluate(a: &Analysis, findings: &[Finding], p: &Policy) -> Verdict {
             .iter()
             .filter(|f| f.severity >= min && p.baseline.contains(&f.fingerprint))
             .count();
-        let note = if accepted > 0 { format!(" ({accepted} accepted by the baseline)") } else { String::new() };
-        if open.is_empty() {
-            v.passes.push(format!("no finding at or above {}{note}", min.as_str()));
+        let note = if accepted > 0 {
+            format!(" ({accepted} accepted by the baseline)")
         } else {
-            v.failures.push(format!("{} finding(s) at or above {}{note}", open.len(), min.as_str()));
+            String::new()
+        };
+        if open.is_empty() {
+            v.passes
+                .push(format!("no finding at or above {}{note}", min.as_str()));
+        } else {
+            v.failures.push(format!(
+                "{} finding(s) at or above {}{note}",
+                open.len(),
+                min.as_str()
+            ));
         }
     }
     let e = &a.efficiency;
     if let Some(min) = p.lowest_efficiency {
         let msg = format!("efficiency {:.4} (lowest allowed {min})", e.score);
-        if e.score < min { v.failures.push(msg) } else { v.passes.push(msg) }
+        if e.score < min {
+            v.failures.push(msg)
+        } else {
+            v.passes.push(msg)
+        }
     }
     if let Some(max) = p.highest_wasted_bytes {
         let msg = format!("wasted bytes {} (highest allowed {max})", e.wasted_bytes);
-        if e.wasted_bytes > max { v.failures.push(msg) } else { v.passes.push(msg) }
+        if e.wasted_bytes > max {
+            v.failures.push(msg)
+        } else {
+            v.passes.push(msg)
+        }
     }
     if let Some(max) = p.highest_user_wasted_percent {
         let pct = user_wasted_percent(a);
         let msg = format!("user wasted share {pct:.4} (highest allowed {max})");
-        if pct > max { v.failures.push(msg) } else { v.passes.push(msg) }
+        if pct > max {
+            v.failures.push(msg)
+        } else {
+            v.passes.push(msg)
+        }
     }
     v
 }
@@ -77,15 +98,21 @@ pub fn evaluate(a: &Analysis, findings: &[Finding], p: &Policy) -> Verdict {
 pub fn parse_dive_ci(text: &str, p: &mut Policy) -> Result<(), String> {
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
-        let Some((k, val)) = line.split_once(':') else { continue };
+        let Some((k, val)) = line.split_once(':') else {
+            continue;
+        };
         let val = val.trim().trim_matches(|c| c == '"' || c == '\'');
         if val.is_empty() || val.eq_ignore_ascii_case("disabled") {
             continue;
         }
         let bad = |what: &str| format!("line {}: {k}: {what} {val:?}", n + 1);
         match k.trim() {
-            "lowestEfficiency" => p.lowest_efficiency = Some(val.parse().map_err(|_| bad("not a number"))?),
-            "highestWastedBytes" => p.highest_wasted_bytes = Some(parse_bytes(val).ok_or_else(|| bad("not a size"))?),
+            "lowestEfficiency" => {
+                p.lowest_efficiency = Some(val.parse().map_err(|_| bad("not a number"))?)
+            }
+            "highestWastedBytes" => {
+                p.highest_wasted_bytes = Some(parse_bytes(val).ok_or_else(|| bad("not a size"))?)
+            }
             "highestUserWastedPercent" => {
                 p.highest_user_wasted_percent = Some(val.parse().map_err(|_| bad("not a number"))?)
             }
@@ -98,7 +125,9 @@ pub fn parse_dive_ci(text: &str, p: &mut Policy) -> Result<(), String> {
 /// `20MB`, `20 MiB`, `1.5GB`, `1024` (dive uses SI units for MB, binary for MiB).
 pub fn parse_bytes(s: &str) -> Option<u64> {
     let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().ok()?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -125,7 +154,11 @@ pub fn parse_baseline(text: &str) -> HashSet<String> {
             for item in a {
                 if let Some(s) = item.as_str() {
                     out.insert(s.to_string());
-                } else if let Some(s) = item.get("fingerprint").or_else(|| item.get("Fingerprint")).and_then(|x| x.as_str()) {
+                } else if let Some(s) = item
+                    .get("fingerprint")
+                    .or_else(|| item.get("Fingerprint"))
+                    .and_then(|x| x.as_str())
+                {
                     out.insert(s.to_string());
                 }
             }

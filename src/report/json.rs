@@ -15,6 +15,7 @@ pub struct Report<'a> {
     pub history: Vec<HistoryOut<'a>>,
     pub layers: Vec<LayerOut<'a>>,
     pub efficiency: EfficiencyOut,
+    pub findings: Vec<FindingOut<'a>>,
     pub warnings: &'a [crate::error::Warning],
 }
 
@@ -105,10 +106,36 @@ pub fn json_path(a: &Analysis, p: PathId) -> (String, bool) {
     }
 }
 
-/// Text from the image that may hold secrets gets masked by this hook before it is written.
-pub type Masker<'a> = &'a dyn Fn(&str) -> String;
+#[derive(Serialize)]
+pub struct FindingOut<'a> {
+    pub rule: &'a str,
+    pub title: &'a str,
+    pub severity: crate::secrets::Severity,
+    pub confidence: crate::secrets::Confidence,
+    pub source: crate::findings::FindingSource,
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub path_non_utf8: bool,
+    pub key: Option<&'a str>,
+    pub layer: Option<usize>,
+    pub history: Option<usize>,
+    pub created_by: Option<String>,
+    pub line: u32,
+    pub column: u32,
+    pub status: crate::findings::Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in_layer: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced_in_layer: Option<usize>,
+    #[serde(rename = "match")]
+    pub masked: &'a str,
+    pub fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<&'a str>,
+}
 
-pub fn build<'a>(a: &'a Analysis, mask: Masker<'_>) -> Report<'a> {
+pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
+    let mask = |t: &str| a.display_text(t, show_secrets).to_string();
     let cfg = &a.config;
     let image = ImageOut {
         reference: &a.source.reference,
@@ -217,12 +244,50 @@ pub fn build<'a>(a: &'a Analysis, mask: Masker<'_>) -> Report<'a> {
             })
             .collect(),
     };
+    let findings = a
+        .findings
+        .iter()
+        .map(|f| {
+            let (path, non_utf8) = match f.path {
+                Some(p) => {
+                    let (s, n) = json_path(a, p);
+                    (Some(s), n)
+                }
+                None => (None, false),
+            };
+            FindingOut {
+                rule: &f.rule,
+                title: &f.title,
+                severity: f.severity,
+                confidence: f.confidence,
+                source: f.source,
+                path,
+                path_non_utf8: non_utf8,
+                key: f.key.as_deref(),
+                layer: f.layer,
+                history: f.history,
+                created_by: f
+                    .history
+                    .and_then(|h| a.history[h].created_by.as_deref())
+                    .map(mask),
+                line: f.line,
+                column: f.column,
+                status: f.status,
+                removed_in_layer: f.removed_in_layer,
+                replaced_in_layer: f.replaced_in_layer,
+                masked: &f.masked,
+                fingerprint: &f.fingerprint,
+                secret: show_secrets.then_some(f.secret.as_str()),
+            }
+        })
+        .collect();
     Report {
         schema_version: 1,
         image,
         history,
         layers,
         efficiency,
+        findings,
         warnings: &a.warnings,
     }
 }

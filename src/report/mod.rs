@@ -1,3 +1,5 @@
 //! Non-interactive outputs. They all render one `Analysis`.
 
+pub mod ci;
 pub mod json;
+pub mod sarif;

@@ -39,7 +39,12 @@ fn uri(path: &[u8]) -> String {
     s
 }
 
-pub fn build(a: &Analysis, findings: &[Finding], show_secrets: bool, masked: &HashMap<String, String>) -> Value {
+pub fn build(
+    a: &Analysis,
+    findings: &[Finding],
+    show_secrets: bool,
+    masked: &HashMap<String, String>,
+) -> Value {
     let mask = |t: &str| masked.get(t).cloned().unwrap_or_else(|| t.to_string());
     let mut rules: BTreeMap<&str, (usize, &Finding)> = BTreeMap::new();
     for f in findings {
@@ -51,7 +56,11 @@ pub fn build(a: &Analysis, findings: &[Finding], show_secrets: bool, masked: &Ha
         v.sort_by_key(|x| x.0);
         v.into_iter().map(|(_, k, f)| (k, f)).collect()
     };
-    let index_of: HashMap<&str, usize> = ordered.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect();
+    let index_of: HashMap<&str, usize> = ordered
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (*k, i))
+        .collect();
     let rules_json: Vec<Value> = ordered
         .iter()
         .map(|(id, f)| {

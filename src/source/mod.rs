@@ -3,6 +3,7 @@
 
 pub mod compress;
 pub mod container;
+pub mod daemon;
 mod docker;
 mod oci;
 mod select;
@@ -137,6 +138,45 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<ImageSource> {
     }
     let (c, _outer) = Container::open_tar(path, opts.limits.max_bytes)?;
     resolve(c, opts, true)
+}
+
+/// Opens what the user named: an existing path, else an image in the local Docker or Podman
+/// daemon (`docker://NAME`, `podman://NAME`, or a bare `NAME[:TAG]`). `progress` sees the bytes
+/// received from a daemon.
+pub fn open_input(
+    arg: &str,
+    opts: &OpenOptions,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<ImageSource> {
+    let path = Path::new(arg);
+    if path.exists() || arg.is_empty() {
+        return open_path(path, opts);
+    }
+    match daemon::parse_reference(arg) {
+        Some(r) => open_daemon(&r, opts, progress),
+        None => open_path(path, opts),
+    }
+}
+
+/// Streams an image out of a daemon into a spool file and reads it as a `docker save` tar.
+pub fn open_daemon(
+    r: &daemon::DaemonRef,
+    opts: &OpenOptions,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<ImageSource> {
+    let fetched = daemon::fetch(r, progress)?;
+    let display = format!("{}://{}", fetched.kind.cli(), fetched.name);
+    let format = match fetched.kind {
+        daemon::DaemonKind::Docker => Format::DockerDaemon,
+        daemon::DaemonKind::Podman => Format::PodmanDaemon,
+    };
+    let c = Container::from_spool(fetched.spool.into_temp_path(), display)?;
+    let mut src = resolve(c, opts, true)?;
+    src.format = format;
+    if src.reference.is_empty() {
+        src.reference = fetched.name;
+    }
+    Ok(src)
 }
 
 /// Works out the layout of an opened container and locates the selected image in it.

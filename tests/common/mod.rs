@@ -1,5 +1,8 @@
 #![allow(dead_code)]
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (`mod common;` in a test file).
+
+pub mod dockerd;
+pub mod fake;
 
 use std::path::PathBuf;
 

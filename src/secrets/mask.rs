@@ -1,0 +1,193 @@
+//! Masking, fingerprints and small byte helpers.
+
+use std::ops::Range;
+
+use sha2::{Digest, Sha256};
+
+/// Mask a secret for display: a short prefix then `…`.
+///
+/// At most the first 4 characters are shown; shorter secrets show fewer
+/// (16+ chars: 4, 12–15: 3, 8–11: 2, 4–7: 1, under 4: none).
+pub fn mask(secret: &str) -> String {
+    let n = secret.chars().count();
+    let keep = match n {
+        0..=3 => 0,
+        4..=7 => 1,
+        8..=11 => 2,
+        12..=15 => 3,
+        _ => 4,
+    };
+    let mut out: String = secret
+        .chars()
+        .take(keep)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    out.push('…');
+    out
+}
+
+/// Replace each `spans` range of `text` with the mask of the text it covers.
+///
+/// Spans may be unsorted and overlapping (they are merged); spans are
+/// clamped to the text and widened to UTF-8 character boundaries.
+pub fn mask_spans(text: &str, spans: &[Range<usize>]) -> String {
+    let mut v: Vec<Range<usize>> = spans
+        .iter()
+        .filter_map(|r| {
+            let mut s = r.start.min(text.len());
+            let mut e = r.end.min(text.len());
+            if s >= e {
+                return None;
+            }
+            while !text.is_char_boundary(s) {
+                s -= 1;
+            }
+            while !text.is_char_boundary(e) {
+                e += 1;
+            }
+            Some(s..e)
+        })
+        .collect();
+    v.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(v.len());
+    for r in v {
+        match merged.last_mut() {
+            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for r in merged {
+        out.push_str(&text[pos..r.start]);
+        out.push_str(&mask(&text[r.clone()]));
+        pos = r.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Stable fingerprint of a finding: lowercase hex SHA-256 of
+/// `rule \0 secret`. Independent of path and layer, so a baseline survives
+/// rebuilds.
+pub fn fingerprint(rule: &str, secret: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule.as_bytes());
+    h.update([0u8]);
+    h.update(secret.as_bytes());
+    hex(&h.finalize())
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// SHA-256 of data as `sha256:<hex>`; used as the "secret" of whole-file findings.
+pub(crate) fn content_digest(data: &[u8]) -> String {
+    format!("sha256:{}", hex(&Sha256::digest(data)))
+}
+
+/// Heuristic binary detection: a NUL byte in the first 8 KiB, or more than
+/// 10% of the first 8 KiB in invalid UTF-8 sequences.
+pub fn is_binary(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(8192)];
+    if memchr::memchr(0, head).is_some() {
+        return true;
+    }
+    let mut invalid = 0usize;
+    let mut rest = head;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(_) => break,
+            Err(e) => match e.error_len() {
+                Some(n) => {
+                    invalid += n;
+                    rest = &rest[e.valid_up_to() + n..];
+                }
+                // Truncated sequence at the end of the window: not an error.
+                None => break,
+            },
+        }
+    }
+    !head.is_empty() && invalid * 10 > head.len()
+}
+
+/// Shannon entropy (bits per byte) of `data`.
+pub fn shannon_entropy(data: &[u8]) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in data {
+        counts[b as usize] += 1;
+    }
+    let n = data.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_lengths() {
+        assert_eq!(mask(""), "…");
+        assert_eq!(mask("abc"), "…");
+        assert_eq!(mask("abcdef"), "a…");
+        assert_eq!(mask("abcdefgh"), "ab…");
+        assert_eq!(mask("abcdefghijkl"), "abc…");
+        assert_eq!(mask("ghp_0123456789abcdef"), "ghp_…");
+        assert_eq!(mask("äöüßäöüßäöüßäöüßx"), "äöüß…");
+    }
+
+    #[test]
+    fn mask_spans_basic() {
+        let t = "TOKEN=abcdefghijklmnop rest";
+        assert_eq!(mask_spans(t, &[6..22]), "TOKEN=abcd… rest");
+        // overlapping / unsorted / out of range
+        assert_eq!(
+            mask_spans(t, &[10..22, 6..12, 100..200]),
+            "TOKEN=abcd… rest"
+        );
+        assert_eq!(mask_spans("é=secretvalue", &[3..14]), "é=se…");
+        assert_eq!(mask_spans("é=secretvalue", &[1..3]), "…secretvalue");
+        assert_eq!(mask_spans("x", &[]), "x");
+    }
+
+    #[test]
+    fn fingerprint_stable() {
+        let a = fingerprint("github-pat", "ghp_x");
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, fingerprint("github-pat", "ghp_x"));
+        assert_ne!(a, fingerprint("github-oauth", "ghp_x"));
+        assert_ne!(fingerprint("ab", "c"), fingerprint("a", "bc"));
+    }
+
+    #[test]
+    fn binary_detection() {
+        assert!(!is_binary(b"hello world\n"));
+        assert!(!is_binary("grüße\n".as_bytes()));
+        assert!(is_binary(b"ELF\0\x01\x02"));
+        assert!(is_binary(&[0xff; 100]));
+        assert!(!is_binary(b""));
+    }
+
+    #[test]
+    fn entropy() {
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,971 @@
+//! Images from a local Docker or Podman daemon, fetched over the Engine API.
+//!
+//! [`fetch`] finds the daemon's socket ([`endpoint`]), asks `GET /_ping` for the API version,
+//! `GET /images/{name}/json` whether the image exists (and its size for the progress bar), then
+//! streams `GET /images/{name}/get` — the same tar `docker save` writes — into a spool file in the
+//! temp directory. The loader opens [`FetchedImage::spool`] exactly like a `docker save` tar; the
+//! file is deleted when the [`FetchedImage`] is dropped.
+//!
+//! The HTTP client is the small blocking one in [`http`]: three `GET`s over a unix socket do not
+//! justify an async runtime.
+
+pub mod endpoint;
+mod http;
+
+use std::fmt;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub use endpoint::{Candidate, Endpoint, Env};
+pub use http::ChunkedReader;
+
+use http::{HttpError, Response, Stream};
+
+/// Which daemon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DaemonKind {
+    Docker,
+    Podman,
+}
+
+impl DaemonKind {
+    /// `docker` / `podman`: the CLI name, used in hints.
+    pub fn cli(self) -> &'static str {
+        match self {
+            DaemonKind::Docker => "docker",
+            DaemonKind::Podman => "podman",
+        }
+    }
+}
+
+impl fmt::Display for DaemonKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DaemonKind::Docker => "Docker",
+            DaemonKind::Podman => "Podman",
+        })
+    }
+}
+
+/// An image in a daemon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DaemonRef {
+    /// `None`: try Docker, then Podman when Docker is unreachable or lacks the image.
+    pub kind: Option<DaemonKind>,
+    /// As the daemon understands it: `nginx`, `nginx:1.27`, `ghcr.io/o/r@sha256:…`, an image ID.
+    pub name: String,
+}
+
+/// A fetched image: the `docker save` tar in a temporary file.
+#[derive(Debug)]
+pub struct FetchedImage {
+    /// The daemon that answered (Podman when its socket announces `Libpod-Api-Version`, even when
+    /// reached as Docker, e.g. through podman-docker's `/var/run/docker.sock`).
+    pub kind: DaemonKind,
+    /// The name as asked for.
+    pub name: String,
+    /// The endpoint, e.g. `unix:///var/run/docker.sock`.
+    pub socket: String,
+    /// The `docker save` tar, positioned at its start; deleted on drop.
+    pub spool: tempfile::NamedTempFile,
+    /// Bytes in `spool`.
+    pub size: u64,
+    /// The image ID from `GET /images/{name}/json` (`sha256:…`), when the daemon gave one.
+    pub image_id: Option<String>,
+}
+
+/// Why an image could not be fetched. Each renders as one line that says what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DaemonError {
+    #[error("{}cannot reach {what} (tried {}); start it, or export the image where it is with `docker save -o image.tar {name}` and open image.tar", if *.bare { format!("`{name}` is not a file or directory, and ") } else { String::new() }, .tried.join(", "))]
+    Unreachable {
+        /// "the Docker daemon", "Docker or Podman", …
+        what: String,
+        name: String,
+        /// Each endpoint with why it failed.
+        tried: Vec<String>,
+        /// The reference came without `docker://`/`podman://` (so it was not a path either).
+        bare: bool,
+    },
+
+    #[error("permission denied on {socket}: add your user to the `{group}` group (`sudo usermod -aG {group} $USER`, then log in again), or export the image with `sudo {cli} save -o image.tar {name}` and open image.tar")]
+    PermissionDenied {
+        socket: String,
+        name: String,
+        group: String,
+        cli: String,
+    },
+
+    #[error("{}image `{name}` not found in {}; pull it first with `{pull}`", if *.bare { "no file or directory of that name, and " } else { "" }, .searched.join(" nor in "))]
+    NotFound {
+        name: String,
+        /// Where it was looked up, e.g. `Docker (unix:///var/run/docker.sock)`.
+        searched: Vec<String>,
+        /// The suggested pull command.
+        pull: String,
+        /// The reference came without `docker://`/`podman://` (so it was not a path either).
+        bare: bool,
+    },
+
+    #[error("the daemon at {socket} refused the API version: {message}")]
+    ApiVersion { socket: String, message: String },
+
+    #[error("the image stream from {socket} was cut off after {received} bytes{}: {detail}", .expected.map(|e| format!(" of {e}")).unwrap_or_default())]
+    Truncated {
+        socket: String,
+        received: u64,
+        expected: Option<u64>,
+        detail: String,
+    },
+
+    #[error("no data from {socket} for {secs} s ({during}); giving up")]
+    Timeout {
+        socket: String,
+        secs: u64,
+        /// What was going on, e.g. "after 1234 bytes of the image".
+        during: String,
+    },
+
+    #[error("{socket} does not look like a Docker or Podman API socket: it {detail}")]
+    NotADaemon { socket: String, detail: String },
+
+    #[error("broken answer from {socket}: {detail}")]
+    Protocol { socket: String, detail: String },
+
+    #[error("the daemon at {socket} answered HTTP {status} to {request}: {message}")]
+    Api {
+        socket: String,
+        status: u16,
+        request: String,
+        message: String,
+    },
+
+    #[error("{origin} asks for TLS ({endpoint}), which layerscope does not support yet; refusing to connect in plain text (use a unix socket, e.g. forwarded with ssh -L, or `docker save -o image.tar NAME` and open image.tar)")]
+    TlsUnsupported { endpoint: String, origin: String },
+
+    #[error("unsupported daemon address {endpoint} (from {origin}): {reason}")]
+    UnsupportedEndpoint {
+        endpoint: String,
+        origin: String,
+        reason: String,
+    },
+
+    #[error("docker configuration {path}: {detail}")]
+    Config { path: String, detail: String },
+
+    #[error("cannot write the image to a temporary file in {dir}: {source} (set TMPDIR to a directory with more room)")]
+    Spool {
+        dir: String,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("I/O error talking to {socket}: {source}")]
+    Io {
+        socket: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl DaemonError {
+    /// Errors after which, for a reference without an explicit daemon, Podman is tried.
+    fn allows_fallback(&self) -> bool {
+        matches!(
+            self,
+            DaemonError::Unreachable { .. }
+                | DaemonError::PermissionDenied { .. }
+                | DaemonError::NotFound { .. }
+        )
+    }
+}
+
+/// Options of [`fetch_with`].
+#[derive(Clone, Debug)]
+pub struct FetchOptions {
+    /// The environment used for endpoint discovery.
+    pub env: Env,
+    /// Longest wait for any byte (connect, each read, each write).
+    pub timeout: Duration,
+    /// Directory of the spool file; `None`: the system temp dir (`TMPDIR`).
+    pub spool_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            env: Env::from_process(),
+            timeout: Duration::from_secs(30),
+            spool_dir: None,
+        }
+    }
+}
+
+/// Reads an image reference from the command line, or `None` when `arg` is not one.
+///
+/// The split (checked in this order):
+/// - `docker://NAME`, `podman://NAME` (and skopeo's `docker-daemon:NAME`): always the daemon,
+///   even if a file of that name exists; `None` only when NAME is empty.
+/// - an existing path (file, directory, even a dangling symlink): `None`, it is a file.
+/// - anything that looks like a path or another transport: `None` — it starts with `/`, `.` or
+///   `~`, contains `\` or `://`, starts with `oci:`, `oci-archive:`, `docker-archive:`, `dir:`,
+///   or ends in `.tar`, `.tgz`, `.gz`, `.zst`, `.tar.*`, `.json`.
+/// - a valid Docker reference `[REGISTRY[:PORT]/]REPO[:TAG][@DIGEST]` (lower-case repository,
+///   as `docker pull` wants), a full or short image ID, or `sha256:ID`: the daemon, with
+///   `kind: None` (Docker first, then Podman).
+/// - anything else (upper case repository, spaces, …): `None`, so the caller reports a missing
+///   file rather than a strange daemon error.
+pub fn parse_reference(arg: &str) -> Option<DaemonRef> {
+    for (prefix, kind) in [
+        ("docker://", DaemonKind::Docker),
+        ("podman://", DaemonKind::Podman),
+        ("docker-daemon:", DaemonKind::Docker),
+    ] {
+        if let Some(rest) = arg.strip_prefix(prefix) {
+            let name = rest.trim();
+            return (!name.is_empty()).then(|| DaemonRef {
+                kind: Some(kind),
+                name: name.to_string(),
+            });
+        }
+    }
+    if arg.is_empty() || Path::new(arg).symlink_metadata().is_ok() || looks_like_path(arg) {
+        return None;
+    }
+    is_reference(arg).then(|| DaemonRef {
+        kind: None,
+        name: arg.to_string(),
+    })
+}
+
+fn looks_like_path(arg: &str) -> bool {
+    const TRANSPORTS: &[&str] = &["oci:", "oci-archive:", "docker-archive:", "dir:"];
+    const SUFFIXES: &[&str] = &[".tar", ".tgz", ".gz", ".zst", ".zstd", ".json", ".tar.xz"];
+    let lower = arg.to_ascii_lowercase();
+    arg.starts_with(['/', '.', '~'])
+        || arg.contains('\\')
+        || arg.contains("://")
+        || TRANSPORTS.iter().any(|t| lower.starts_with(t))
+        || SUFFIXES.iter().any(|s| lower.ends_with(s))
+        || lower.contains(".tar.")
+}
+
+/// The distribution reference grammar (`distribution/reference/regexp.go`).
+fn is_reference(s: &str) -> bool {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        let comp = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+        let dom = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+        let domain = format!(r"(?:{dom}(?:\.{dom})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?");
+        let tag = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+        let digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+        regex::Regex::new(&format!(
+            r"^(?:{domain}/)?{comp}(?:/{comp})*(?::{tag})?(?:@{digest})?$"
+        ))
+        .expect("reference regex")
+    });
+    // Repository names are at most 255 characters; tag and digest add at most ~200 more.
+    s.len() <= 512 && re.is_match(s)
+}
+
+/// Percent-encodes an image name for the URL path, keeping `/`, `:` and `@` (as the docker CLI
+/// sends them; the daemon's route is `/images/{name:.*}/get`).
+pub fn encode_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b':'
+            | b'@'
+            | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Fetches an image from the daemon with the process environment and a 30 s stall timeout.
+/// `progress(bytes_so_far, expected)`: `expected` is exact when the daemon sent a
+/// `Content-Length`, otherwise the image's `Size` from `/images/{name}/json` (an estimate: the
+/// tar may be a little larger, or smaller with compressed layers — clamp the bar).
+pub fn fetch(
+    r: &DaemonRef,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<FetchedImage, DaemonError> {
+    fetch_with(r, &FetchOptions::default(), progress)
+}
+
+/// [`fetch`] with an explicit environment, timeout and spool directory.
+pub fn fetch_with(
+    r: &DaemonRef,
+    opts: &FetchOptions,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<FetchedImage, DaemonError> {
+    match r.kind {
+        Some(kind) => fetch_from(kind, &r.name, false, opts, progress),
+        None => {
+            let docker = match fetch_from(DaemonKind::Docker, &r.name, true, opts, progress) {
+                Ok(img) => return Ok(img),
+                Err(e) if e.allows_fallback() => e,
+                Err(e) => return Err(e),
+            };
+            match fetch_from(DaemonKind::Podman, &r.name, true, opts, progress) {
+                Ok(img) => Ok(img),
+                Err(podman) => Err(combine(docker, podman)),
+            }
+        }
+    }
+}
+
+/// The error to show when neither Docker nor Podman delivered.
+fn combine(docker: DaemonError, podman: DaemonError) -> DaemonError {
+    use DaemonError::*;
+    match (docker, podman) {
+        (
+            NotFound {
+                name,
+                mut searched,
+                pull,
+                bare,
+            },
+            NotFound { searched: more, .. },
+        ) => {
+            searched.extend(more);
+            NotFound {
+                name,
+                searched,
+                pull,
+                bare,
+            }
+        }
+        (
+            Unreachable {
+                name,
+                mut tried,
+                bare,
+                ..
+            },
+            Unreachable { tried: more, .. },
+        ) => {
+            tried.extend(more);
+            Unreachable {
+                what: "a Docker or Podman daemon".into(),
+                name,
+                tried,
+                bare,
+            }
+        }
+        // Docker has no such image / is not ours to use, and Podman is not there: Docker's answer.
+        (d @ (NotFound { .. } | PermissionDenied { .. }), Unreachable { .. }) => d,
+        (_, p) => p,
+    }
+}
+
+/// What `/_ping` told.
+struct Daemon {
+    endpoint: Endpoint,
+    /// `/v1.41` or empty.
+    prefix: String,
+    kind: DaemonKind,
+}
+
+fn fetch_from(
+    kind: DaemonKind,
+    name: &str,
+    bare: bool,
+    opts: &FetchOptions,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<FetchedImage, DaemonError> {
+    let candidates = match kind {
+        DaemonKind::Docker => endpoint::docker_endpoints(&opts.env)?,
+        DaemonKind::Podman => endpoint::podman_endpoints(&opts.env)?,
+    };
+    let daemon = find_daemon(kind, name, bare, &candidates, opts.timeout)?;
+    let socket = daemon.endpoint.to_string();
+    let enc = encode_name(name);
+    let not_found = || DaemonError::NotFound {
+        name: name.to_string(),
+        searched: vec![format!("{} ({socket})", daemon.kind)],
+        pull: format!("{} pull {name}", daemon.kind.cli()),
+        bare,
+    };
+
+    // Does it exist, and how big is it?
+    let req = format!("{}/images/{enc}/json", daemon.prefix);
+    let mut resp = request(&daemon.endpoint, &req, opts.timeout)?;
+    if resp.status == 404 {
+        return Err(not_found());
+    }
+    if resp.status != 200 {
+        return Err(api_error(&socket, &req, &mut resp));
+    }
+    let info = resp.read_body_limited(16 * 1024 * 1024).map_err(|e| {
+        stream_error(
+            &socket,
+            e,
+            0,
+            None,
+            opts.timeout,
+            "while reading image info",
+        )
+    })?;
+    let info: serde_json::Value =
+        serde_json::from_slice(&info).map_err(|e| DaemonError::Protocol {
+            socket: socket.clone(),
+            detail: format!("invalid JSON from GET {req}: {e}"),
+        })?;
+    let size_hint = info.get("Size").and_then(serde_json::Value::as_u64);
+    let image_id = info.get("Id").and_then(|v| v.as_str()).map(str::to_string);
+
+    // The tar.
+    let req = format!("{}/images/{enc}/get", daemon.prefix);
+    let mut resp = request(&daemon.endpoint, &req, opts.timeout)?;
+    if resp.status == 404 {
+        return Err(not_found());
+    }
+    if resp.status != 200 {
+        return Err(api_error(&socket, &req, &mut resp));
+    }
+    let exact = resp.content_length();
+    let expected = exact.or(size_hint);
+
+    let spool_dir = opts.spool_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let spool_err = |source: io::Error| DaemonError::Spool {
+        dir: spool_dir.display().to_string(),
+        source,
+    };
+    let mut spool = tempfile::Builder::new()
+        .prefix("layerscope-")
+        .suffix(".docker-save.tar")
+        .tempfile_in(&spool_dir)
+        .map_err(spool_err)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut got: u64 = 0;
+    progress(0, expected);
+    loop {
+        match resp.body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                spool.write_all(&buf[..n]).map_err(spool_err)?;
+                got += n as u64;
+                progress(got, expected);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(stream_error(
+                    &socket,
+                    e,
+                    got,
+                    exact,
+                    opts.timeout,
+                    "of the image",
+                ))
+            }
+        }
+    }
+    spool.flush().map_err(spool_err)?;
+    if got == 0 {
+        return Err(DaemonError::Protocol {
+            socket,
+            detail: format!("GET {req} answered 200 with an empty body"),
+        });
+    }
+    // A daemon that fails after it has started sending appends a JSON error to the stream.
+    if let Some(message) = trailing_stream_error(spool.as_file_mut(), got).map_err(spool_err)? {
+        return Err(DaemonError::Api {
+            socket,
+            status: 200,
+            request: format!("GET {req}"),
+            message: format!("failed while exporting: {message}"),
+        });
+    }
+    spool.seek(SeekFrom::Start(0)).map_err(spool_err)?;
+    Ok(FetchedImage {
+        kind: daemon.kind,
+        name: name.to_string(),
+        socket,
+        spool,
+        size: got,
+        image_id,
+    })
+}
+
+/// Tries the candidates in order; the first that accepts a connection is the daemon.
+fn find_daemon(
+    kind: DaemonKind,
+    name: &str,
+    bare: bool,
+    candidates: &[Candidate],
+    timeout: Duration,
+) -> Result<Daemon, DaemonError> {
+    let mut tried = Vec::new();
+    let mut denied: Option<String> = None;
+    for c in candidates {
+        let stream = match connect(&c.endpoint, timeout) {
+            Ok(s) => s,
+            Err(e) => {
+                let why = match e.kind() {
+                    io::ErrorKind::NotFound => "no such socket".to_string(),
+                    io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+                    io::ErrorKind::PermissionDenied => {
+                        denied.get_or_insert_with(|| c.endpoint.to_string());
+                        "permission denied".to_string()
+                    }
+                    _ => e.to_string(),
+                };
+                let from = if c.origin == "default" {
+                    String::new()
+                } else {
+                    format!(" from {}", c.origin)
+                };
+                tried.push(format!("{}{from}: {why}", c.endpoint));
+                continue;
+            }
+        };
+        return ping(c.endpoint.clone(), stream, kind, timeout);
+    }
+    if let Some(socket) = denied {
+        return Err(DaemonError::PermissionDenied {
+            socket,
+            name: name.to_string(),
+            group: kind.cli().to_string(),
+            cli: kind.cli().to_string(),
+        });
+    }
+    Err(DaemonError::Unreachable {
+        what: format!("the {kind} daemon"),
+        name: name.to_string(),
+        tried,
+        bare,
+    })
+}
+
+fn ping(
+    endpoint: Endpoint,
+    stream: Stream,
+    kind: DaemonKind,
+    timeout: Duration,
+) -> Result<Daemon, DaemonError> {
+    let socket = endpoint.to_string();
+    let mut resp = send(&socket, stream, &endpoint, "/_ping", timeout)?;
+    if resp.status != 200 {
+        let body = resp.read_body_limited(200).unwrap_or_default();
+        return Err(DaemonError::NotADaemon {
+            socket,
+            detail: format!(
+                "answered HTTP {} {} to GET /_ping ({})",
+                resp.status,
+                resp.reason,
+                http::preview(&body)
+            ),
+        });
+    }
+    let version = resp
+        .header("Api-Version")
+        .filter(|v| is_api_version(v))
+        .map(str::to_string);
+    let kind = if resp.header("Libpod-Api-Version").is_some() {
+        DaemonKind::Podman
+    } else {
+        kind
+    };
+    Ok(Daemon {
+        endpoint,
+        prefix: version.map(|v| format!("/v{v}")).unwrap_or_default(),
+        kind,
+    })
+}
+
+fn is_api_version(v: &str) -> bool {
+    let mut parts = v.split('.');
+    let ok =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+fn connect(endpoint: &Endpoint, timeout: Duration) -> io::Result<Stream> {
+    match endpoint {
+        Endpoint::Unix(p) => Stream::connect_unix(p, timeout),
+        Endpoint::Tcp { host, port } => Stream::connect_tcp(host, *port, timeout),
+    }
+}
+
+/// Connects and sends one `GET`.
+fn request(endpoint: &Endpoint, path: &str, timeout: Duration) -> Result<Response, DaemonError> {
+    let socket = endpoint.to_string();
+    let stream = connect(endpoint, timeout).map_err(|e| DaemonError::Io {
+        socket: socket.clone(),
+        source: e,
+    })?;
+    send(&socket, stream, endpoint, path, timeout)
+}
+
+fn send(
+    socket: &str,
+    stream: Stream,
+    endpoint: &Endpoint,
+    path: &str,
+    timeout: Duration,
+) -> Result<Response, DaemonError> {
+    let host = match endpoint {
+        Endpoint::Unix(_) => "localhost".to_string(),
+        Endpoint::Tcp { .. } => endpoint
+            .to_string()
+            .trim_start_matches("tcp://")
+            .to_string(),
+    };
+    http::get(stream, &host, path).map_err(|e| match e {
+        HttpError::NotHttp(detail) => DaemonError::NotADaemon {
+            socket: socket.to_string(),
+            detail: format!("{detail} (to GET {path})"),
+        },
+        HttpError::Io(e) if is_timeout(&e) => DaemonError::Timeout {
+            socket: socket.to_string(),
+            secs: timeout.as_secs().max(1),
+            during: format!("waiting for the answer to GET {path}"),
+        },
+        HttpError::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            DaemonError::NotADaemon {
+                socket: socket.to_string(),
+                detail: format!("closed the connection without answering GET {path}"),
+            }
+        }
+        HttpError::Io(e) => DaemonError::Io {
+            socket: socket.to_string(),
+            source: e,
+        },
+    })
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Maps a body read error.
+fn stream_error(
+    socket: &str,
+    e: io::Error,
+    got: u64,
+    expected: Option<u64>,
+    timeout: Duration,
+    what: &str,
+) -> DaemonError {
+    match e.kind() {
+        _ if is_timeout(&e) => DaemonError::Timeout {
+            socket: socket.to_string(),
+            secs: timeout.as_secs().max(1),
+            during: format!("after {got} bytes {what}"),
+        },
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => DaemonError::Truncated {
+            socket: socket.to_string(),
+            received: got,
+            expected,
+            detail: one_line(&e.to_string()),
+        },
+        io::ErrorKind::InvalidData => DaemonError::Protocol {
+            socket: socket.to_string(),
+            detail: format!("{} (after {got} bytes {what})", one_line(&e.to_string())),
+        },
+        _ => DaemonError::Io {
+            socket: socket.to_string(),
+            source: e,
+        },
+    }
+}
+
+/// An error answer: API-version refusals get their own variant.
+fn api_error(socket: &str, path: &str, resp: &mut Response) -> DaemonError {
+    let body = resp.read_body_limited(64 * 1024).unwrap_or_default();
+    let message = error_message(&body).unwrap_or_else(|| resp.reason.clone());
+    let lower = message.to_ascii_lowercase();
+    if resp.status == 400 && (lower.contains("client version") || lower.contains("api version")) {
+        return DaemonError::ApiVersion {
+            socket: socket.to_string(),
+            message,
+        };
+    }
+    DaemonError::Api {
+        socket: socket.to_string(),
+        status: resp.status,
+        request: format!("GET {path}"),
+        message,
+    }
+}
+
+/// `{"message": …}` (Docker, Podman) or the text body, on one line.
+fn error_message(body: &[u8]) -> Option<String> {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(m) = v.get("message").and_then(|m| m.as_str()) {
+            return Some(one_line(m));
+        }
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = one_line(&text);
+    (!text.is_empty()).then_some(text)
+}
+
+/// Collapses whitespace runs (newlines included) and caps the length.
+fn one_line(s: &str) -> String {
+    let mut out = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.chars().count() > 300 {
+        out = out.chars().take(300).collect::<String>() + "…";
+    }
+    out
+}
+
+/// Docker writes `{"errorDetail":{"message":…},"error":…}` after the partial tar when the export
+/// fails once the answer has started. Looks for it at the end of the spool.
+fn trailing_stream_error(file: &mut std::fs::File, len: u64) -> io::Result<Option<String>> {
+    let tail_len = len.min(64 * 1024);
+    file.seek(SeekFrom::Start(len - tail_len))?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    file.take(tail_len).read_to_end(&mut tail)?;
+    // A well-formed tar ends with zero blocks; only then is there nothing to look for.
+    let trimmed = tail
+        .iter()
+        .rposition(|&b| !b.is_ascii_whitespace())
+        .map(|i| &tail[..=i])
+        .unwrap_or(&[]);
+    if trimmed.last() != Some(&b'}') {
+        return Ok(None);
+    }
+    let Some(start) = find_last(trimmed, b"{\"errorDetail\"") else {
+        return Ok(None);
+    };
+    let v: serde_json::Value = match serde_json::from_slice(&trimmed[start..]) {
+        Ok(v) => v,
+        Err(_) => return Ok(None),
+    };
+    Ok(v.pointer("/errorDetail/message")
+        .or_else(|| v.get("error"))
+        .and_then(|m| m.as_str())
+        .map(one_line))
+}
+
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(kind: Option<DaemonKind>, name: &str) -> Option<DaemonRef> {
+        Some(DaemonRef {
+            kind,
+            name: name.into(),
+        })
+    }
+
+    #[test]
+    fn explicit_prefixes() {
+        assert_eq!(
+            parse_reference("docker://nginx:latest"),
+            r(Some(DaemonKind::Docker), "nginx:latest")
+        );
+        assert_eq!(
+            parse_reference("podman://localhost/x"),
+            r(Some(DaemonKind::Podman), "localhost/x")
+        );
+        assert_eq!(
+            parse_reference("docker-daemon:alpine"),
+            r(Some(DaemonKind::Docker), "alpine")
+        );
+        assert_eq!(parse_reference("docker://"), None);
+        // Explicit prefixes win even over an existing path.
+        assert_eq!(
+            parse_reference("docker://Cargo.toml"),
+            r(Some(DaemonKind::Docker), "Cargo.toml")
+        );
+    }
+
+    #[test]
+    fn bare_names() {
+        for ok in [
+            "nginx",
+            "nginx:latest",
+            "library/nginx:1.27-alpine",
+            "ghcr.io/owner/repo:v1.2.3",
+            "localhost:5000/a/b__c/d-e.f:tag",
+            "registry.example.com/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "x:t@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "0123456789ab",
+            "[::1]:5000/img",
+            "My.Registry:5000/img",
+        ] {
+            assert_eq!(parse_reference(ok), r(None, ok), "{ok}");
+        }
+        for not in [
+            "",
+            "Nginx",
+            "has space",
+            "image.tar",
+            "image.TAR",
+            "x.tar.gz",
+            "x.tgz",
+            "x.oci.tar.zst",
+            "./nginx",
+            "../x",
+            "/abs/path",
+            "~/img",
+            "oci:dir:tag",
+            "oci-archive:x",
+            "docker-archive:x.tar",
+            "https://example.com/x",
+            "a//b",
+            "a:",
+            "a@sha256:short",
+            "-x",
+        ] {
+            assert_eq!(parse_reference(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn existing_paths_are_not_references() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd_rel = dir.path().join("nginx");
+        std::fs::write(&cwd_rel, b"").unwrap();
+        let p = cwd_rel.to_str().unwrap();
+        assert_eq!(parse_reference(p), None);
+        // Relative existing paths: "src" exists in the crate directory tests run in.
+        assert!(Path::new("src").exists());
+        assert_eq!(parse_reference("src"), None);
+        assert_eq!(parse_reference("srcx"), r(None, "srcx"));
+    }
+
+    #[test]
+    fn name_encoding() {
+        assert_eq!(
+            encode_name("localhost/nobin:latest"),
+            "localhost/nobin:latest"
+        );
+        assert_eq!(encode_name("a@sha256:ab"), "a@sha256:ab");
+        assert_eq!(encode_name("a b?c#d%e"), "a%20b%3Fc%23d%25e");
+    }
+
+    #[test]
+    fn api_version_syntax() {
+        assert!(is_api_version("1.41"));
+        assert!(is_api_version("1.52"));
+        assert!(!is_api_version("1"));
+        assert!(!is_api_version("1.41.0"));
+        assert!(!is_api_version("v1.41"));
+        assert!(!is_api_version("1.4x"));
+    }
+
+    #[test]
+    fn errors_are_one_line() {
+        let errs = [
+            DaemonError::Unreachable {
+                what: "the Docker daemon".into(),
+                name: "nginx".into(),
+                tried: vec![
+                    "unix:///var/run/docker.sock: no such socket".into(),
+                    "b".into(),
+                ],
+                bare: true,
+            },
+            DaemonError::PermissionDenied {
+                socket: "unix:///var/run/docker.sock".into(),
+                name: "nginx".into(),
+                group: "docker".into(),
+                cli: "docker".into(),
+            },
+            DaemonError::NotFound {
+                name: "nginx".into(),
+                searched: vec!["Docker (a)".into(), "Podman (b)".into()],
+                pull: "docker pull nginx".into(),
+                bare: true,
+            },
+            DaemonError::Truncated {
+                socket: "s".into(),
+                received: 10,
+                expected: Some(20),
+                detail: "x".into(),
+            },
+        ];
+        for e in errs {
+            let s = e.to_string();
+            assert!(!s.contains('\n'), "{s}");
+            println!("{s}");
+        }
+        assert!(one_line("a\n  b\r\nc").eq("a b c"));
+    }
+
+    #[test]
+    fn not_found_combines() {
+        let nf = |s: &str, pull: &str| DaemonError::NotFound {
+            name: "x".into(),
+            searched: vec![s.into()],
+            pull: pull.into(),
+            bare: true,
+        };
+        let e = combine(
+            nf("Docker (a)", "docker pull x"),
+            nf("Podman (b)", "podman pull x"),
+        );
+        let s = e.to_string();
+        assert!(
+            s.contains("Docker (a) nor in Podman (b)") && s.contains("`docker pull x`"),
+            "{s}"
+        );
+        let un = |t: &str| DaemonError::Unreachable {
+            what: "w".into(),
+            name: "x".into(),
+            tried: vec![t.into()],
+            bare: false,
+        };
+        let s = combine(un("a"), un("b")).to_string();
+        assert!(
+            s.contains("tried a, b") && s.contains("Docker or Podman"),
+            "{s}"
+        );
+        assert!(matches!(
+            combine(nf("Docker (a)", "p"), un("b")),
+            DaemonError::NotFound { .. }
+        ));
+        assert!(matches!(
+            combine(un("a"), nf("Podman (b)", "p")),
+            DaemonError::NotFound { .. }
+        ));
+    }
+
+    #[test]
+    fn trailing_error_detection() {
+        let mut f = tempfile::tempfile().unwrap();
+        let mut data = vec![0u8; 2048];
+        data.extend_from_slice(b"{\"errorDetail\":{\"message\":\"layer does not exist\"},\"error\":\"layer does not exist\"}\r\n");
+        f.write_all(&data).unwrap();
+        assert_eq!(
+            trailing_stream_error(&mut f, data.len() as u64)
+                .unwrap()
+                .as_deref(),
+            Some("layer does not exist")
+        );
+        let mut g = tempfile::tempfile().unwrap();
+        g.write_all(&[0u8; 1024]).unwrap();
+        assert_eq!(trailing_stream_error(&mut g, 1024).unwrap(), None);
+    }
+}
