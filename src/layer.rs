@@ -100,11 +100,28 @@ pub trait ContentVisitor {
     fn file(&mut self, entry: u32, path: &[u8], data: &[u8]);
     /// Called once when the layer's pass completed.
     fn finish(&mut self) {}
+    /// Whether a file bigger than [`WINDOW`] may come in windows (`file_window`) instead of whole
+    /// (`file`). Windows keep memory flat: a 500 MB file costs one window, not 500 MB.
+    fn windows(&self, _path: &[u8], _size: u64) -> bool {
+        false
+    }
+    /// One window of a large file: `data` is the file's bytes from `offset`. Consecutive windows
+    /// overlap by [`WINDOW_OVERLAP`] bytes, so anything shorter than that is seen whole in one of
+    /// them; `last` marks the final window (it ends at the end of the file).
+    fn file_window(&mut self, _entry: u32, _path: &[u8], _offset: u64, _data: &[u8], _last: bool) {}
 }
 
 impl ContentVisitor for () {
     fn file(&mut self, _: u32, _: &[u8], _: &[u8]) {}
+    fn windows(&self, _: &[u8], _: u64) -> bool {
+        true
+    }
 }
+
+/// Size of the windows a large file is handed over in (see [`ContentVisitor::windows`]).
+pub const WINDOW: usize = 1 << 20;
+/// Bytes shared by consecutive windows.
+pub const WINDOW_OVERLAP: usize = 8 << 10;
 
 /// Shared across the layers of one image: progress counters, the byte budget, cancellation.
 #[derive(Default)]
@@ -358,30 +375,55 @@ fn read_entries<R: Read>(
         let mut hash = 0;
         if ekind == EntryKind::File {
             size = ent.size();
-            buf.clear();
-            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-            (&mut ent)
-                .take(SCAN_CAP as u64)
-                .read_to_end(&mut buf)
-                .map_err(|e| map_io(e, shown, kind))?;
-            hasher.update(&buf);
             let entry_no = idx.entries.len() as u32;
-            visitor.file(entry_no, &path, &buf);
-            if buf.len() as u64 == SCAN_CAP as u64 {
-                let mut chunk = vec![0u8; 1 << 20];
+            let truncated = || Error::invalid(shown, "truncated tar (file content ends early)");
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            if size > WINDOW as u64 && visitor.windows(&path, size) {
+                // In windows: memory stays at one window whatever the file's size.
+                if buf.len() < WINDOW {
+                    buf.resize(WINDOW, 0);
+                }
+                let mut at = 0u64; // file offset of buf[0]
+                let mut carried = 0; // bytes at the front of buf kept from the previous window
                 loop {
-                    let n = ent.read(&mut chunk).map_err(|e| map_io(e, shown, kind))?;
-                    if n == 0 {
+                    let want = (WINDOW as u64 - carried as u64).min(size - at - carried as u64);
+                    let end = carried + want as usize;
+                    read_full(&mut ent, &mut buf[carried..end]).map_err(|e| map_io(e, shown, kind))?
+                        .then_some(())
+                        .ok_or_else(truncated)?;
+                    hasher.update(&buf[carried..end]);
+                    let last = at + end as u64 >= size;
+                    visitor.file_window(entry_no, &path, at, &buf[..end], last);
+                    if last {
                         break;
                     }
-                    hasher.update(&chunk[..n]);
+                    buf.copy_within(end - WINDOW_OVERLAP..end, 0);
+                    at += (end - WINDOW_OVERLAP) as u64;
+                    carried = WINDOW_OVERLAP;
                 }
-            }
-            if (buf.len() as u64) < size.min(SCAN_CAP as u64) {
-                return Err(Error::invalid(
-                    shown,
-                    "truncated tar (file content ends early)",
-                ));
+            } else {
+                // Whole (up to SCAN_CAP). The buffer only grows, and is read into with `read`
+                // rather than `read_to_end`, which would zero it again for every file.
+                let head = size.min(SCAN_CAP as u64) as usize;
+                if buf.len() < head {
+                    buf.resize(head, 0);
+                }
+                read_full(&mut ent, &mut buf[..head]).map_err(|e| map_io(e, shown, kind))?
+                    .then_some(())
+                    .ok_or_else(truncated)?;
+                hasher.update(&buf[..head]);
+                visitor.file(entry_no, &path, &buf[..head]);
+                if size > head as u64 {
+                    let mut left = size - head as u64;
+                    while left > 0 {
+                        let n = (left.min(WINDOW as u64)) as usize;
+                        read_full(&mut ent, &mut buf[..n]).map_err(|e| map_io(e, shown, kind))?
+                            .then_some(())
+                            .ok_or_else(truncated)?;
+                        hasher.update(&buf[..n]);
+                        left -= n as u64;
+                    }
+                }
             }
             hash = hasher.digest();
         }
@@ -400,6 +442,20 @@ fn read_entries<R: Read>(
         });
     }
     Ok(())
+}
+
+/// Fills `buf` from `r`; false when the stream ends first.
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<bool> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => return Ok(false),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
 }
 
 impl LayerIndex {

@@ -31,6 +31,8 @@ pub struct Scanner {
     rules: Vec<Arc<Rule>>,
     by_id: HashMap<Arc<str>, usize>,
     ac: Option<AhoCorasick>,
+    /// SIMD prefilter that narrows the text `ac` has to walk (None: no SIMD, or too many keywords).
+    finder: Option<KeywordFinder>,
     /// AC pattern index -> rules using that keyword.
     kw_rules: Vec<Vec<usize>>,
     /// Content rules without keywords: run over all data.
@@ -105,6 +107,7 @@ impl Scanner {
         Ok(Scanner {
             rules,
             by_id,
+            finder: KeywordFinder::new(&keywords),
             ac,
             kw_rules,
             always,
@@ -145,6 +148,24 @@ impl Scanner {
                     .ok()
             })
             .as_ref()
+    }
+
+    /// Whether a path rule (credential file parsers, path-only rules, path-restricted content
+    /// rules) names this path. Files that no path rule names may be scanned in windows with
+    /// [`Scanner::scan_window`].
+    pub fn names_path(&self, path: &[u8]) -> bool {
+        let path = trim_path(path);
+        !self.path_rules.is_empty() && self.path_set().is_some_and(|set| set.is_match(path))
+    }
+
+    /// One window of a large file that no path rule names (see [`Scanner::names_path`]): content
+    /// rules only, as `scan_file` runs them for such a path. `binary` is what the file's first
+    /// window was detected as; spans, lines and columns are relative to `data`.
+    pub fn scan_window(&self, path: &[u8], data: &[u8], binary: bool) -> Vec<Match> {
+        let path = trim_path(path);
+        let mut raw = Vec::new();
+        self.scan_content(data, Some(path), &[], binary, &mut raw);
+        self.finalize(raw, data, false)
     }
 
     /// One file's content as stored in a layer. `path` is the layer path as
@@ -324,7 +345,17 @@ impl Scanner {
         if let Some(ac) = &self.ac {
             let mut pending: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
             let mut touched: Vec<usize> = Vec::new();
-            for m in ac.find_overlapping_iter(data) {
+            // The overlapping walk of `ac` runs at a few hundred MB/s; the SIMD finder first
+            // narrows it to the regions around keyword candidates. Same matches, same order.
+            let mut regions = Vec::new();
+            match &self.finder {
+                Some(f) => f.regions(data, &mut regions),
+                None => regions.push(0..data.len()),
+            }
+            let matches = regions.into_iter().flat_map(|r| {
+                ac.find_overlapping_iter(aho_corasick::Input::new(data).span(r))
+            });
+            for m in matches {
                 for &ri in &self.kw_rules[m.pattern().as_usize()] {
                     if !applies(ri) {
                         continue;
@@ -502,5 +533,146 @@ impl Scanner {
             });
         }
         out
+    }
+}
+
+fn trim_path(mut path: &[u8]) -> &[u8] {
+    while let Some(p) = path.strip_prefix(b"/").or_else(|| path.strip_prefix(b"./")) {
+        path = p;
+    }
+    path
+}
+
+/// Where keywords may occur, found with SIMD (Teddy) over an ASCII-lowercased copy of the data
+/// taken in cache-sized blocks. Teddy reports leftmost non-overlapping matches only; a keyword
+/// it skips starts inside a reported match, so it ends within `max_len - 1` bytes of that
+/// match's end. The regions returned (each reported match widened that far, merged) therefore
+/// hold every (overlapping) keyword occurrence whole, and nothing else needs the automaton.
+struct KeywordFinder {
+    searchers: Vec<aho_corasick::packed::Searcher>,
+    max_len: usize,
+}
+
+impl KeywordFinder {
+    const BLOCK: usize = 64 << 10;
+    /// Past this many Teddy passes the automaton alone is as fast.
+    const MAX_SEARCHERS: usize = 6;
+
+    fn new(keywords: &[String]) -> Option<KeywordFinder> {
+        if keywords.is_empty() || keywords.iter().any(|k| k.is_empty()) {
+            return None;
+        }
+        let mut lower: Vec<Vec<u8>> = keywords.iter().map(|k| k.as_bytes().to_ascii_lowercase()).collect();
+        lower.sort();
+        lower.dedup();
+        // Small searchers of keywords of alike length: Teddy's buckets then hold fingerprints
+        // that rarely fire on ordinary text (measured: 1.8x faster on text than 64 per searcher
+        // in alphabetical order, the same on binaries).
+        lower.sort_by_key(Vec::len);
+        let chunks: Vec<&[Vec<u8>]> = lower.chunks(32).collect();
+        if chunks.len() > Self::MAX_SEARCHERS {
+            return None;
+        }
+        let mut searchers = Vec::new();
+        for c in chunks {
+            searchers.push(aho_corasick::packed::Config::new().builder().extend(c).build()?);
+        }
+        Some(KeywordFinder {
+            searchers,
+            max_len: lower.iter().map(Vec::len).max().unwrap_or(1),
+        })
+    }
+
+    fn regions(&self, data: &[u8], out: &mut Vec<Range<usize>>) {
+        thread_local! {
+            static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let ov = self.max_len - 1;
+        let mut hits: Vec<Range<usize>> = Vec::new();
+        LOWER.with(|lower| {
+            let mut lower = lower.borrow_mut();
+            let mut start = 0;
+            while start < data.len() {
+                let end = (start + Self::BLOCK + ov).min(data.len());
+                lower.clear();
+                lower.extend(data[start..end].iter().map(u8::to_ascii_lowercase));
+                for s in &self.searchers {
+                    for m in s.find_iter(&lower[..]) {
+                        hits.push(start + m.start()..(start + m.end() + ov).min(data.len()));
+                    }
+                }
+                if end == data.len() {
+                    break;
+                }
+                start += Self::BLOCK;
+            }
+        });
+        hits.sort_unstable_by_key(|r| r.start);
+        for h in hits {
+            match out.last_mut() {
+                Some(last) if h.start <= last.end => last.end = last.end.max(h.end),
+                _ => out.push(h),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod finder_tests {
+    use super::*;
+
+    /// The SIMD finder's regions hold exactly the keyword occurrences the plain overlapping walk
+    /// finds: data with keywords (in mixed case, overlapping, across block edges) in noise.
+    #[test]
+    fn finder_regions_keep_every_overlapping_match() {
+        let keywords: Vec<String> = ["akia", "aws", "password", "ghp_", "0q~", "wordpass", "sword", "xoxb-"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
+            .unwrap();
+        let Some(finder) = KeywordFinder::new(&keywords) else {
+            return; // no SIMD on this machine: the scanner falls back to the walk alone
+        };
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..40 {
+            let len = [10, 100, 5000, 70_000, 200_000][round % 5];
+            let mut data: Vec<u8> = (0..len).map(|_| b"aAwWsSpPkKiIoO0q~_-x "[(next() % 21) as usize]).collect();
+            for _ in 0..(len / 50).max(1) {
+                let k = ["PassWordPass", "AKIAws", "ghp_", "0Q~", "xoxb-", "swordpassword"][(next() % 6) as usize];
+                let at = (next() as usize) % len;
+                for (i, b) in k.bytes().enumerate() {
+                    if at + i < len {
+                        data[at + i] = b;
+                    }
+                }
+            }
+            // Around the block edge too.
+            let edge = KeywordFinder::BLOCK - 2;
+            if len > edge + 10 {
+                data[edge..edge + 8].copy_from_slice(b"passWORD");
+            }
+            let want: Vec<(usize, usize, usize)> = ac
+                .find_overlapping_iter(&data)
+                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                .collect();
+            let mut regions = Vec::new();
+            finder.regions(&data, &mut regions);
+            let got: Vec<(usize, usize, usize)> = regions
+                .into_iter()
+                .flat_map(|r| ac.find_overlapping_iter(aho_corasick::Input::new(&data).span(r)))
+                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                .collect();
+            assert_eq!(got, want, "round {round}, len {len}");
+        }
     }
 }
