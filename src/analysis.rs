@@ -9,7 +9,9 @@ use std::sync::Mutex;
 use crate::error::{Error, Result, Warning};
 use crate::findings::{self, Finding, ImageScan};
 use crate::image::{map_history, HistoryEntry, ImageConfig};
-use crate::layer::{index_layer, ContentVisitor, Entry, EntryKind, LayerIndex, PassState};
+use crate::layer::{
+    index_layer, index_layer_spooled, ContentVisitor, Entry, EntryKind, LayerIndex, PassState,
+};
 use crate::paths::{PathId, PathTable};
 use crate::secrets::Scanner;
 use crate::source::{self, Compression, Format, ImageSource, OpenOptions};
@@ -22,6 +24,9 @@ pub struct AnalyzeOptions {
     pub strict: bool,
     /// Worker threads for layer indexing (0 = one per core).
     pub threads: usize,
+    /// Keep an uncompressed copy of each compressed layer in the temp dir (removed on drop), so
+    /// previews deep in a gzip or zstd layer are a seek, not a re-inflation. For the TUI.
+    pub spool_compressed: bool,
 }
 
 #[derive(Debug)]
@@ -41,6 +46,8 @@ pub struct LayerInfo {
     pub content_size: u64,
     pub history: Option<usize>,
     pub member: Option<String>,
+    /// Uncompressed copy of a compressed layer (see `AnalyzeOptions::spool_compressed`).
+    pub spool: Option<std::sync::Arc<tempfile::TempPath>>,
     pub entries: Vec<Entry>,
     pub added: usize,
     pub modified: usize,
@@ -186,6 +193,17 @@ fn analyze_with<'v>(
     state: &PassState,
     visitor: &VisitorFactory<'v>,
 ) -> Result<Analysis> {
+    // Versions record their layer as a u16.
+    if src.layers.len() > u16::MAX as usize {
+        return Err(Error::invalid(
+            src.container.display(),
+            format!(
+                "the image lists {} layers; at most {} are supported",
+                src.layers.len(),
+                u16::MAX
+            ),
+        ));
+    }
     let mut config = ImageConfig::parse(&src.config_raw, &src.config_display)?;
     let mut warnings = std::mem::take(&mut src.warnings);
     if !config.diff_ids.is_empty() && config.diff_ids.len() != src.layers.len() {
@@ -212,7 +230,7 @@ fn analyze_with<'v>(
     warnings.extend(tree.warnings.iter().cloned());
 
     let mut layers = Vec::with_capacity(indexes.len());
-    for (i, ix) in indexes.into_iter().enumerate() {
+    for (i, mut ix) in indexes.into_iter().enumerate() {
         let r = &src.layers[i];
         for w in &ix.warnings {
             warnings.push(Warning::new(w.code, format!("layer {i}: {}", w.message)));
@@ -242,6 +260,7 @@ fn analyze_with<'v>(
                 .sum(),
             history: layer_hist[i],
             member: r.member.clone(),
+            spool: ix.spool.take().map(std::sync::Arc::new),
             entries: ix.entries,
             added: 0,
             modified: 0,
@@ -326,6 +345,7 @@ fn index_all<'v>(
                 }
                 let i = order[k];
                 let r = index_one(src, i, opts, state, visitor);
+                state.layers_done.fetch_add(1, Ordering::Relaxed);
                 if r.is_err() {
                     // One bad layer ends the image: stop the other workers early.
                     state.cancel.store(true, Ordering::Relaxed);
@@ -373,11 +393,54 @@ fn index_one<'v>(
         return Ok(LayerIndex::default());
     };
     let shown = src.container.display_member(member);
-    let blob = src.container.open(member)?;
+    let mut blob = src.container.open(member)?;
     let mut v = visitor(i);
-    let ix = index_layer(blob, &shown, &opts.open.limits, state, v.as_mut())?;
+    let spool = if opts.spool_compressed {
+        spool_for(&mut blob, &shown)?
+    } else {
+        None
+    };
+    let ix = match spool {
+        None => index_layer(blob, &shown, &opts.open.limits, state, v.as_mut())?,
+        Some(file) => {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            let mut ix = index_layer_spooled(
+                blob,
+                &shown,
+                &opts.open.limits,
+                state,
+                v.as_mut(),
+                Some(&mut w),
+            )?;
+            let file = w
+                .into_inner()
+                .map_err(|e| Error::io("layer spool file", e.into_error()))?;
+            ix.spool = Some(file.into_temp_path());
+            ix
+        }
+    };
     v.finish();
     Ok(ix)
+}
+
+/// A spool file for a compressed blob; `None` for an uncompressed one (read in place).
+fn spool_for(
+    blob: &mut Box<dyn crate::source::container::ReadSeek>,
+    shown: &str,
+) -> Result<Option<tempfile::NamedTempFile>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut head = [0u8; 8];
+    let n = blob.read(&mut head).map_err(|e| Error::io(shown, e))?;
+    blob.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(shown, e))?;
+    if Compression::sniff(&head[..n]) == Compression::None {
+        return Ok(None);
+    }
+    let f = tempfile::Builder::new()
+        .prefix("layerscope-layer-")
+        .tempfile()
+        .map_err(|e| Error::io("layer spool file", e))?;
+    Ok(Some(f))
 }
 
 fn efficiency(a: &Analysis) -> Efficiency {

@@ -99,8 +99,34 @@ pub struct LimitArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Write one file version (also one a later layer deleted) to OUT, never outside it
+    Export(ExportArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
     Man,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Image to read (same forms as the main command)
+    pub image: String,
+    /// Path of the file inside the image
+    pub path: String,
+    /// Layer whose version to write: index, or digest / diff_id (prefix of at least 6 hex digits).
+    /// Default: the last layer that holds bytes for PATH
+    #[arg(long, value_name = "N|DIGEST")]
+    pub layer: Option<String>,
+    /// Destination file, or an existing directory to write the file into
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Replace an existing file (never a symlink or a directory)
+    #[arg(long)]
+    pub force: bool,
+    /// Choose the platform in a multi-platform index
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Choose the image in an archive that holds several
+    #[arg(long = "image", value_name = "REF")]
+    pub image_ref: Option<String>,
 }

@@ -60,7 +60,15 @@ pub fn read_range(
     let start = entry.offset + skip.min(entry.size);
     let mut bytes = Vec::with_capacity(want as usize);
     let kind = info.compression.unwrap_or(compress::Compression::None);
-    if kind == compress::Compression::None {
+    if let Some(spool) = &info.spool {
+        let mut f = std::fs::File::open(spool.as_ref() as &std::path::Path)
+            .map_err(|e| Error::io(&shown, e))?;
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start))
+            .map_err(|e| Error::io(&shown, e))?;
+        f.take(want)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(&shown, e))?;
+    } else if kind == compress::Compression::None {
         let mut r = a.source.container.open_at(member, start)?;
         r.by_ref()
             .take(want)

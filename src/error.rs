@@ -68,10 +68,13 @@ pub struct Warning {
 }
 
 impl Warning {
+    /// The message may quote names from the image: control characters are escaped here, once,
+    /// so that no consumer (terminal, TUI, text report) can be driven by them.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        let message = message.into();
         Warning {
             code,
-            message: message.into(),
+            message: crate::paths::escape(message.as_bytes()),
         }
     }
 }

@@ -134,7 +134,12 @@ impl ContentVisitor for LayerScan<'_> {
         let found = match cached {
             Some(m) => m,
             None => {
-                let m = Arc::new(self.owner.scanner.scan_file(path, data));
+                let mut found = self.owner.scanner.scan_file(path, data);
+                // Generic rules over executables are noise (string tables full of `password=%s`).
+                if secrets::is_binary(data) {
+                    found.retain(|m| m.confidence > Confidence::Low);
+                }
+                let m = Arc::new(found);
                 self.owner
                     .cache
                     .lock()
@@ -260,6 +265,13 @@ pub fn assemble(
                 continue;
             };
             let mut f = finding(&m, FindingSource::File, Status::Visible);
+            let full = a.tree.paths.path(e.path);
+            if is_reference_material(&full) {
+                // Documentation, examples, tests and third-party packages ship sample keys to
+                // everyone: list them, but below the level that fails a pipeline.
+                f.severity = f.severity.min(Severity::Medium);
+                f.confidence = Confidence::Low;
+            }
             f.path = Some(e.path);
             f.layer = Some(layer);
             f.entry = Some(entry);
@@ -326,6 +338,41 @@ pub fn assemble(
     }
     sort(a, &mut out);
     out
+}
+
+/// Paths whose files are published reference material rather than this image's own data.
+pub fn is_reference_material(path: &[u8]) -> bool {
+    const DIRS: &[&[u8]] = &[
+        b"doc",
+        b"docs",
+        b"example",
+        b"examples",
+        b"sample",
+        b"samples",
+        b"test",
+        b"tests",
+        b"testdata",
+        b"testing",
+        b"__tests__",
+        b"fixtures",
+        b"man",
+        b"site-packages",
+        b"dist-packages",
+        b"node_modules",
+        b"vendor",
+        b"gems",
+    ];
+    const EXT: &[&[u8]] = &[b".md", b".rst", b".html", b".htm", b".adoc", b".1", b".gz"];
+    let mut comps = path.split(|&b| b == b'/').peekable();
+    let mut in_dir = false;
+    let mut last: &[u8] = b"";
+    while let Some(c) = comps.next() {
+        if comps.peek().is_some() && DIRS.contains(&c) {
+            in_dir = true;
+        }
+        last = c;
+    }
+    in_dir || path.starts_with(b"usr/share/doc/") || EXT.iter().any(|e| last.ends_with(e))
 }
 
 /// The history step that set an ENV or LABEL key (the last one that mentions `KEY=`).
@@ -410,4 +457,24 @@ pub fn masker(findings: &[Finding], a: &Analysis) -> HashMap<String, String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_material_paths() {
+        assert!(is_reference_material(
+            b"usr/share/doc/git/contrib/test.netrc"
+        ));
+        assert!(is_reference_material(
+            b"usr/lib/python3/site-packages/moto/ca.key"
+        ));
+        assert!(is_reference_material(b"srv/app/docs/setup.md"));
+        assert!(!is_reference_material(b"root/.netrc"));
+        assert!(!is_reference_material(b"app/config/production.yml"));
+        // A file merely named like a folder is not inside it.
+        assert!(!is_reference_material(b"app/test"));
+    }
 }

@@ -3,7 +3,7 @@
 //! hash) and every whiteout, checks the diff_id, and hands each file's bytes to a visitor (the
 //! secret scanner) so that an image is decompressed exactly once.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
@@ -93,6 +93,8 @@ pub struct LayerIndex {
     /// sha256 of the blob as stored.
     pub digest: String,
     pub warnings: Vec<Warning>,
+    /// Set by the caller when the uncompressed stream was spooled.
+    pub spool: Option<tempfile::TempPath>,
 }
 
 /// Receives each regular file's bytes during the indexing pass.
@@ -129,6 +131,8 @@ pub struct PassState {
     pub compressed_read: AtomicU64,
     pub uncompressed_read: AtomicU64,
     pub entries: AtomicU64,
+    /// Layers whose pass has finished (for progress displays).
+    pub layers_done: AtomicU64,
     pub cancel: AtomicBool,
 }
 
@@ -155,6 +159,8 @@ struct Tap<'a, R> {
     counter: &'a AtomicU64,
     state: &'a PassState,
     budget: Option<(u64, u64)>, // (max total uncompressed bytes, ratio limit) checked on the inner side
+    /// Receives a copy of every byte (the spool of a compressed layer).
+    tee: Option<&'a mut (dyn Write + Send)>,
 }
 
 impl<R: Read> Read for Tap<'_, R> {
@@ -165,6 +171,9 @@ impl<R: Read> Read for Tap<'_, R> {
         let n = self.inner.read(buf)?;
         if let Some(h) = &mut self.hasher {
             h.update(&buf[..n]);
+        }
+        if let Some(t) = &mut self.tee {
+            t.write_all(&buf[..n])?;
         }
         self.count += n as u64;
         let total = self.counter.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
@@ -208,6 +217,44 @@ fn map_io(e: io::Error, shown: &str, kind: Compression) -> Error {
     Error::invalid(shown, compress::describe_stream_error(kind, &e))
 }
 
+/// Bounds the bytes the tar reader may consume between the end of one entry's data and the
+/// next entry it yields: GNU long names/links and PAX records are read whole into memory by the
+/// `tar` crate, so without this a compressed layer could make it allocate gigabytes.
+pub(crate) struct HeaderGuard<'a, R> {
+    pub inner: R,
+    pub pos: u64,
+    /// Stream offset past which a read fails (set after each yielded entry).
+    pub stop_at: &'a std::cell::Cell<u64>,
+    pub budget: u64,
+}
+
+/// Allows the next headers to end `budget` bytes after the data of an entry that ends at
+/// `data_end` (stream offset), rounded up to the tar block.
+pub(crate) fn allow_after(stop_at: &std::cell::Cell<u64>, data_end: u64, budget: u64) {
+    stop_at.set((data_end.saturating_add(511) / 512 * 512).saturating_add(budget));
+}
+
+impl<R: Read> Read for HeaderGuard<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.stop_at.get() {
+            return Err(io::Error::other(Stop::Limit(
+                "tar extension header size",
+                self.budget,
+                "--max-path-len",
+            )));
+        }
+        let room = (self.stop_at.get() - self.pos).min(buf.len() as u64) as usize;
+        let n = self.inner.read(&mut buf[..room])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// Bytes of tar extension records (long names, PAX) allowed before one entry.
+pub(crate) fn header_budget(limits: &Limits) -> u64 {
+    (limits.max_path_len as u64).saturating_mul(4) + (1 << 20)
+}
+
 /// Indexes one layer blob. `shown` names it in errors.
 pub fn index_layer<R: Read + Send>(
     blob: R,
@@ -216,6 +263,19 @@ pub fn index_layer<R: Read + Send>(
     state: &PassState,
     visitor: &mut dyn ContentVisitor,
 ) -> Result<LayerIndex> {
+    index_layer_spooled(blob, shown, limits, state, visitor, None)
+}
+
+/// `index_layer` that also copies the uncompressed stream into `spool`, so that file contents
+/// of a compressed layer can later be read with a seek instead of a re-inflation.
+pub fn index_layer_spooled<'a, R: Read + Send>(
+    blob: R,
+    shown: &str,
+    limits: &Limits,
+    state: &'a PassState,
+    visitor: &mut dyn ContentVisitor,
+    spool: Option<&'a mut (dyn Write + Send)>,
+) -> Result<LayerIndex> {
     let raw_tap = Tap {
         inner: blob,
         hasher: Some(Sha256::new()),
@@ -223,6 +283,7 @@ pub fn index_layer<R: Read + Send>(
         counter: &state.compressed_read,
         state,
         budget: None,
+        tee: None,
     };
     // The raw tap must stay reachable to read its hash at the end: decode through a &mut.
     let mut raw_tap = raw_tap;
@@ -239,6 +300,7 @@ pub fn index_layer<R: Read + Send>(
         counter: &state.uncompressed_read,
         state,
         budget: Some((limits.max_bytes, limits.max_ratio)),
+        tee: spool,
     };
     let mut idx = LayerIndex {
         compression: Some(kind),
@@ -269,13 +331,45 @@ fn read_entries<R: Read>(
     visitor: &mut dyn ContentVisitor,
     idx: &mut LayerIndex,
 ) -> Result<()> {
-    let mut ar = tar::Archive::new(stream);
+    let budget = header_budget(limits);
+    let stop_at = std::cell::Cell::new(budget);
+    let guard = HeaderGuard {
+        inner: stream,
+        pos: 0,
+        stop_at: &stop_at,
+        budget,
+    };
+    let mut ar = tar::Archive::new(guard);
     let entries = ar.entries().map_err(|e| map_io(e, shown, kind))?;
     let mut buf: Vec<u8> = Vec::new();
     for item in entries {
         let mut ent = item.map_err(|e| map_io(e, shown, kind))?;
         let hdr = ent.header();
         let et = hdr.entry_type();
+        // Bytes this entry occupies in the stream (a sparse file's size is its logical size).
+        let stored = if et.is_gnu_sparse() {
+            hdr.entry_size().unwrap_or(0)
+        } else {
+            ent.size()
+        };
+        allow_after(
+            &stop_at,
+            ent.raw_file_position().saturating_add(stored),
+            budget,
+        );
+        if et.is_gnu_sparse() {
+            // The holes of a sparse file are bytes we hash without reading them: count them.
+            let holes = ent.size().saturating_sub(stored);
+            let total = state.uncompressed_read.fetch_add(holes, Ordering::Relaxed) + holes;
+            if total > limits.max_bytes {
+                return Err(Error::Limit {
+                    path: shown.to_string(),
+                    what: "total uncompressed size".into(),
+                    limit: limits.max_bytes,
+                    flag: "--max-bytes",
+                });
+            }
+        }
         let ekind = match et {
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                 EntryKind::File
@@ -360,6 +454,16 @@ fn read_entries<R: Read>(
         let uid = hdr.uid().unwrap_or(0).min(u32::MAX as u64) as u32;
         let gid = hdr.gid().unwrap_or(0).min(u32::MAX as u64) as u32;
         let mtime = hdr.mtime().unwrap_or(0);
+        if let Some(l) = ent.link_name_bytes() {
+            if l.len() > limits.max_path_len {
+                return Err(Error::Limit {
+                    path: shown.to_string(),
+                    what: format!("link target length ({} bytes)", l.len()),
+                    limit: limits.max_path_len as u64,
+                    flag: "--max-path-len",
+                });
+            }
+        }
         let link = match ekind {
             EntryKind::Symlink => ent
                 .link_name_bytes()
@@ -465,9 +569,13 @@ impl LayerIndex {
         for (e, p) in self.entries.iter_mut().zip(self.raw_paths.drain(..)) {
             e.path = table.intern(&p);
         }
+        let mut seen = std::collections::HashSet::new();
         for (p, kind) in self.raw_whiteouts.drain(..) {
             let path = table.intern(&p);
-            self.whiteouts.push(Whiteout { path, kind });
+            // A repeated marker changes nothing; applying each copy would cost a subtree walk.
+            if seen.insert((path, kind == WhiteoutKind::Opaque)) {
+                self.whiteouts.push(Whiteout { path, kind });
+            }
         }
         self.raw_paths = Vec::new();
         self.raw_whiteouts = Vec::new();

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, RunArgs};
+use cli::{Cli, Command, ExportArgs, RunArgs};
 use layerscope::analysis::{analyze_input, AnalyzeOptions};
 use layerscope::layer::PassState;
 use layerscope::report::ci::{self, Policy};
@@ -24,6 +24,8 @@ fn main() -> ExitCode {
         Err(e) => {
             let mut msg = format!("{e:#}");
             msg = msg.replace('\n', " ");
+            // Errors quote names from the image: never let them drive the terminal.
+            let msg = layerscope::paths::escape(msg.as_bytes());
             eprintln!("layerscope: {msg}");
             ExitCode::from(2)
         }
@@ -45,6 +47,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Export(args)) => run_export(args),
         None => run_image(cli.run),
     }
 }
@@ -70,6 +73,7 @@ fn options(args: &RunArgs) -> Result<AnalyzeOptions> {
         },
         strict: args.strict,
         threads: args.threads,
+        spool_compressed: false,
     })
 }
 
@@ -141,7 +145,8 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
     let state = PassState::default();
     let interactive = !(args.json || args.sarif.is_some() || args.ci);
     if interactive {
-        anyhow::bail!("the interactive view is not available in this build; use --json");
+        layerscope::tui::run(&path.to_string_lossy(), &opts, scanner)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let a = analyze_input(
         &path.to_string_lossy(),
@@ -188,6 +193,40 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_export(args: ExportArgs) -> Result<ExitCode> {
+    let run = RunArgs {
+        platform: args.platform.clone(),
+        image_ref: args.image_ref.clone(),
+        ..Default::default()
+    };
+    let mut opts = options(&run)?;
+    opts.open.limits = layerscope::source::Limits::default();
+    let a = analyze_input(
+        &args.image,
+        &opts,
+        &PassState::default(),
+        None,
+        &mut |_, _| {},
+    )?;
+    let layer = match &args.layer {
+        Some(l) => Some(
+            layerscope::select::layer_by_ref(&a, l)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?,
+        ),
+        None => None,
+    };
+    let (layer, entry) = layerscope::select::file_version(&a, args.path.as_bytes(), layer)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?;
+    let written = layerscope::export::export(&a, layer, entry, &args.output, args.force)
+        .map_err(|e| anyhow::anyhow!("export: {e}"))?;
+    eprintln!(
+        "wrote /{} from layer {layer} to {}",
+        layerscope::paths::escape(args.path.trim_start_matches('/').as_bytes()),
+        written.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

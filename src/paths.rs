@@ -231,7 +231,8 @@ pub fn escape(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if c.is_control() {
+            // Controls (C0, DEL, C1) and the bidi overrides that reorder what a terminal shows.
+            if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
                 let mut buf = [0u8; 4];
                 for b in c.encode_utf8(&mut buf).bytes() {
                     out.push_str(&format!("\\x{b:02x}"));
@@ -279,5 +280,9 @@ mod tests {
         assert_eq!(escape(b"a\x1b[31mb"), "a\\x1b[31mb");
         assert_eq!(escape(b"caf\xe9"), "caf\\xe9");
         assert_eq!(escape("名前".as_bytes()), "名前");
+        assert_eq!(
+            escape("a\u{202e}b\u{9b}".as_bytes()),
+            "a\\xe2\\x80\\xaeb\\xc2\\x9b"
+        );
     }
 }

@@ -254,6 +254,28 @@ fn compressed_layers_and_archives() {
             .unwrap();
         let c = layerscope::content::read(&a, 0, a.entry(v).unwrap(), 1 << 20).unwrap();
         assert!(!c.bytes.is_empty() && !c.is_binary(), "{f}");
+        // The spooled copy of a compressed layer reads the same bytes.
+        let opts = layerscope::AnalyzeOptions {
+            spool_compressed: true,
+            ..Default::default()
+        };
+        let s = common::open_with(f, &opts);
+        let compressed = s.layers[0].compression != Some(layerscope::source::Compression::None);
+        assert_eq!(s.layers[0].spool.is_some(), compressed, "{f}");
+        let v = s
+            .tree
+            .version_in(s.tree.paths.lookup(b"README.md").unwrap(), 0)
+            .unwrap();
+        let d = layerscope::content::read(&s, 0, s.entry(v).unwrap(), 1 << 20).unwrap();
+        assert_eq!(d.bytes, c.bytes, "{f}");
+        let spool = s.layers[0].spool.clone();
+        drop(s);
+        if let Some(p) = spool {
+            // Only this test's Arc is left; dropping it removes the file.
+            let path = p.to_path_buf();
+            drop(p);
+            assert!(!path.exists());
+        }
     }
     let a = open("public/trivy/alpine-310.tar.gz");
     assert_eq!(a.source.reference, "alpine:3.10");

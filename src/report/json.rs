@@ -132,6 +132,7 @@ pub struct FindingOut<'a> {
     pub fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<&'a str>,
+    pub explanation: crate::explain::Explanation,
 }
 
 pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
@@ -278,6 +279,7 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
                 masked: &f.masked,
                 fingerprint: &f.fingerprint,
                 secret: show_secrets.then_some(f.secret.as_str()),
+                explanation: crate::explain::explain(a, f),
             }
         })
         .collect();

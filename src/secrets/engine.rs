@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 use regex::bytes::{RegexSet, RegexSetBuilder};
 use regex_automata::Input;
 
@@ -30,9 +32,8 @@ struct Raw {
 pub struct Scanner {
     rules: Vec<Arc<Rule>>,
     by_id: HashMap<Arc<str>, usize>,
-    ac: Option<AhoCorasick>,
-    /// SIMD prefilter that narrows the text `ac` has to walk (None: no SIMD, or too many keywords).
-    finder: Option<KeywordFinder>,
+    /// One ASCII case-insensitive Aho-Corasick DFA over all keywords.
+    ac: Option<DFA>,
     /// AC pattern index -> rules using that keyword.
     kw_rules: Vec<Vec<usize>>,
     /// Content rules without keywords: run over all data.
@@ -40,6 +41,7 @@ pub struct Scanner {
     /// Rules with a `path` regex, in `path_set` order.
     path_rules: Vec<usize>,
     path_set: OnceLock<Option<RegexSet>>,
+    max_keyword_len: usize,
     env_rule: Option<usize>,
     build_arg_rule: Option<usize>,
 }
@@ -96,10 +98,10 @@ impl Scanner {
             None
         } else {
             Some(
-                AhoCorasickBuilder::new()
+                DFA::builder()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
+                    .prefilter(false)
                     .build(&keywords)
                     .map_err(|e| SecretsError::Prefilter(e.to_string()))?,
             )
@@ -107,12 +109,12 @@ impl Scanner {
         Ok(Scanner {
             rules,
             by_id,
-            finder: KeywordFinder::new(&keywords),
             ac,
             kw_rules,
             always,
             path_rules,
             path_set: OnceLock::new(),
+            max_keyword_len: keywords.iter().map(|k| k.len()).max().unwrap_or(1),
             env_rule,
             build_arg_rule,
         })
@@ -324,8 +326,24 @@ impl Scanner {
         let start = memchr::memrchr(b'\n', &data[lo..s])
             .map(|i| lo + i + 1)
             .unwrap_or(lo);
+        // include the newline itself: trailing `(?:[^\w]|$)` context needs it
         let end = memchr::memchr(b'\n', &data[e..hi])
-            .map(|i| e + i)
+            .map(|i| e + i + 1)
+            .unwrap_or(hi);
+        start..end
+    }
+
+    /// The line around a keyword hit (bounded), over which all keyword hits
+    /// are collected at once.
+    fn hit_region(&self, data: &[u8], s: usize, e: usize) -> Range<usize> {
+        const BOUND: usize = 1024;
+        let lo = s.saturating_sub(BOUND);
+        let hi = e.saturating_add(BOUND).min(data.len());
+        let start = memchr::memrchr(b'\n', &data[lo..s])
+            .map(|i| lo + i + 1)
+            .unwrap_or(lo.saturating_sub(self.max_keyword_len));
+        let end = memchr::memchr(b'\n', &data[e..hi])
+            .map(|i| e + i + 1)
             .unwrap_or(hi);
         start..end
     }
@@ -345,32 +363,36 @@ impl Scanner {
         if let Some(ac) = &self.ac {
             let mut pending: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
             let mut touched: Vec<usize> = Vec::new();
-            // The overlapping walk of `ac` runs at a few hundred MB/s; the SIMD finder first
-            // narrows it to the regions around keyword candidates. Same matches, same order.
-            let mut regions = Vec::new();
-            match &self.finder {
-                Some(f) => f.regions(data, &mut regions),
-                None => regions.push(0..data.len()),
-            }
-            let matches = regions.into_iter().flat_map(|r| {
-                ac.find_overlapping_iter(aho_corasick::Input::new(data).span(r))
-            });
-            for m in matches {
-                for &ri in &self.kw_rules[m.pattern().as_usize()] {
-                    if !applies(ri) {
-                        continue;
-                    }
-                    let rule = &self.rules[ri];
-                    let w = Self::window(data, m.start(), m.end(), rule);
-                    match &mut pending[ri] {
-                        Some(p) if w.start <= p.end => p.end = p.end.max(w.end),
-                        Some(p) => {
-                            let done = std::mem::replace(p, w);
-                            self.run_rule(ri, data, done, path, binary, raw);
+            // Interleaved DFA scan finds where keywords end; then all
+            // (overlapping) keyword hits on that line are collected at once.
+            let mut covered = 0;
+            for e in keyword_ends(ac, data, self.max_keyword_len) {
+                if e <= covered {
+                    continue;
+                }
+                let region = self.hit_region(data, e - 1, e);
+                covered = region.end;
+                let input = aho_corasick::Input::new(data).span(region);
+                let Ok(iter) = ac.try_find_overlapping_iter(input) else {
+                    continue;
+                };
+                for m in iter {
+                    for &ri in &self.kw_rules[m.pattern().as_usize()] {
+                        if !applies(ri) {
+                            continue;
                         }
-                        slot @ None => {
-                            *slot = Some(w);
-                            touched.push(ri);
+                        let rule = &self.rules[ri];
+                        let w = Self::window(data, m.start(), m.end(), rule);
+                        match &mut pending[ri] {
+                            Some(p) if w.start <= p.end => p.end = p.end.max(w.end),
+                            Some(p) => {
+                                let done = std::mem::replace(p, w);
+                                self.run_rule(ri, data, done, path, binary, raw);
+                            }
+                            slot @ None => {
+                                *slot = Some(w);
+                                touched.push(ri);
+                            }
                         }
                     }
                 }
@@ -462,7 +484,9 @@ impl Scanner {
         };
         let rank = |r: &Raw| {
             let info = &self.rules[r.rule].info;
-            (conf(r), info.severity, std::cmp::Reverse(r.rule))
+            // ties: a credential-file parser knows the file; then rule order
+            let parser = self.rules[r.rule].parser.is_some();
+            (conf(r), info.severity, parser, std::cmp::Reverse(r.rule))
         };
         raw.sort_by(|a, b| {
             a.span
@@ -474,7 +498,7 @@ impl Scanner {
         let mut cluster: Vec<Raw> = Vec::new();
         let mut cluster_end = 0;
         let flush = |cluster: &mut Vec<Raw>, kept: &mut Vec<Raw>| {
-            cluster.sort_by(|a, b| rank(b).cmp(&rank(a)));
+            cluster.sort_by_key(|m| std::cmp::Reverse(rank(m)));
             let start = kept.len();
             for m in cluster.drain(..) {
                 let dominated = kept[start..].iter().any(|a| {
@@ -536,143 +560,76 @@ impl Scanner {
     }
 }
 
+/// End offsets of keyword matches (ascending, possibly with duplicates).
+///
+/// The DFA walk is latency-bound (one dependent table load per byte), so the
+/// data is split into four lanes walked in lock-step; lanes overlap by
+/// `max_len - 1` bytes so no keyword straddling a lane boundary is lost.
+fn keyword_ends(dfa: &DFA, data: &[u8], max_len: usize) -> Vec<usize> {
+    const LANES: usize = 4;
+    let Ok(start) = dfa.start_state(Anchored::No) else {
+        return Vec::new();
+    };
+    let mut hits = Vec::new();
+    let walk = |lane: &[u8], base: usize, mut sid, hits: &mut Vec<usize>| {
+        for (i, &b) in lane.iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, b);
+            if dfa.is_special(sid) && dfa.is_match(sid) {
+                hits.push(base + i + 1);
+            }
+        }
+    };
+    let n = data.len();
+    if n < 16 * 1024 {
+        walk(data, 0, start, &mut hits);
+        return hits;
+    }
+    let chunk = n / LANES;
+    let overlap = max_len.saturating_sub(1);
+    let mut begin = [0usize; LANES];
+    let mut end = [0usize; LANES];
+    for k in 0..LANES {
+        begin[k] = (k * chunk).saturating_sub(if k == 0 { 0 } else { overlap });
+        end[k] = if k + 1 == LANES { n } else { (k + 1) * chunk };
+    }
+    let common = (0..LANES).map(|k| end[k] - begin[k]).min().unwrap_or(0);
+    let (l0, l1, l2, l3) = (
+        &data[begin[0]..begin[0] + common],
+        &data[begin[1]..begin[1] + common],
+        &data[begin[2]..begin[2] + common],
+        &data[begin[3]..begin[3] + common],
+    );
+    let mut lane_hits: [Vec<usize>; LANES] = Default::default();
+    let mut st = [start; LANES];
+    for (i, (((&a, &b), &c), &d)) in l0.iter().zip(l1).zip(l2).zip(l3).enumerate() {
+        st[0] = dfa.next_state(Anchored::No, st[0], a);
+        st[1] = dfa.next_state(Anchored::No, st[1], b);
+        st[2] = dfa.next_state(Anchored::No, st[2], c);
+        st[3] = dfa.next_state(Anchored::No, st[3], d);
+        if dfa.is_special(st[0])
+            | dfa.is_special(st[1])
+            | dfa.is_special(st[2])
+            | dfa.is_special(st[3])
+        {
+            for k in 0..LANES {
+                if dfa.is_special(st[k]) && dfa.is_match(st[k]) {
+                    lane_hits[k].push(begin[k] + i + 1);
+                }
+            }
+        }
+    }
+    for k in 0..LANES {
+        hits.append(&mut lane_hits[k]);
+        let from = begin[k] + common;
+        walk(&data[from..end[k]], from, st[k], &mut hits);
+    }
+    hits.sort_unstable();
+    hits
+}
+
 fn trim_path(mut path: &[u8]) -> &[u8] {
     while let Some(p) = path.strip_prefix(b"/").or_else(|| path.strip_prefix(b"./")) {
         path = p;
     }
     path
-}
-
-/// Where keywords may occur, found with SIMD (Teddy) over an ASCII-lowercased copy of the data
-/// taken in cache-sized blocks. Teddy reports leftmost non-overlapping matches only; a keyword
-/// it skips starts inside a reported match, so it ends within `max_len - 1` bytes of that
-/// match's end. The regions returned (each reported match widened that far, merged) therefore
-/// hold every (overlapping) keyword occurrence whole, and nothing else needs the automaton.
-struct KeywordFinder {
-    searchers: Vec<aho_corasick::packed::Searcher>,
-    max_len: usize,
-}
-
-impl KeywordFinder {
-    const BLOCK: usize = 64 << 10;
-    /// Past this many Teddy passes the automaton alone is as fast.
-    const MAX_SEARCHERS: usize = 6;
-
-    fn new(keywords: &[String]) -> Option<KeywordFinder> {
-        if keywords.is_empty() || keywords.iter().any(|k| k.is_empty()) {
-            return None;
-        }
-        let mut lower: Vec<Vec<u8>> = keywords.iter().map(|k| k.as_bytes().to_ascii_lowercase()).collect();
-        lower.sort();
-        lower.dedup();
-        // Small searchers of keywords of alike length: Teddy's buckets then hold fingerprints
-        // that rarely fire on ordinary text (measured: 1.8x faster on text than 64 per searcher
-        // in alphabetical order, the same on binaries).
-        lower.sort_by_key(Vec::len);
-        let chunks: Vec<&[Vec<u8>]> = lower.chunks(32).collect();
-        if chunks.len() > Self::MAX_SEARCHERS {
-            return None;
-        }
-        let mut searchers = Vec::new();
-        for c in chunks {
-            searchers.push(aho_corasick::packed::Config::new().builder().extend(c).build()?);
-        }
-        Some(KeywordFinder {
-            searchers,
-            max_len: lower.iter().map(Vec::len).max().unwrap_or(1),
-        })
-    }
-
-    fn regions(&self, data: &[u8], out: &mut Vec<Range<usize>>) {
-        thread_local! {
-            static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        let ov = self.max_len - 1;
-        let mut hits: Vec<Range<usize>> = Vec::new();
-        LOWER.with(|lower| {
-            let mut lower = lower.borrow_mut();
-            let mut start = 0;
-            while start < data.len() {
-                let end = (start + Self::BLOCK + ov).min(data.len());
-                lower.clear();
-                lower.extend(data[start..end].iter().map(u8::to_ascii_lowercase));
-                for s in &self.searchers {
-                    for m in s.find_iter(&lower[..]) {
-                        hits.push(start + m.start()..(start + m.end() + ov).min(data.len()));
-                    }
-                }
-                if end == data.len() {
-                    break;
-                }
-                start += Self::BLOCK;
-            }
-        });
-        hits.sort_unstable_by_key(|r| r.start);
-        for h in hits {
-            match out.last_mut() {
-                Some(last) if h.start <= last.end => last.end = last.end.max(h.end),
-                _ => out.push(h),
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod finder_tests {
-    use super::*;
-
-    /// The SIMD finder's regions hold exactly the keyword occurrences the plain overlapping walk
-    /// finds: data with keywords (in mixed case, overlapping, across block edges) in noise.
-    #[test]
-    fn finder_regions_keep_every_overlapping_match() {
-        let keywords: Vec<String> = ["akia", "aws", "password", "ghp_", "0q~", "wordpass", "sword", "xoxb-"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)
-            .unwrap();
-        let Some(finder) = KeywordFinder::new(&keywords) else {
-            return; // no SIMD on this machine: the scanner falls back to the walk alone
-        };
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        for round in 0..40 {
-            let len = [10, 100, 5000, 70_000, 200_000][round % 5];
-            let mut data: Vec<u8> = (0..len).map(|_| b"aAwWsSpPkKiIoO0q~_-x "[(next() % 21) as usize]).collect();
-            for _ in 0..(len / 50).max(1) {
-                let k = ["PassWordPass", "AKIAws", "ghp_", "0Q~", "xoxb-", "swordpassword"][(next() % 6) as usize];
-                let at = (next() as usize) % len;
-                for (i, b) in k.bytes().enumerate() {
-                    if at + i < len {
-                        data[at + i] = b;
-                    }
-                }
-            }
-            // Around the block edge too.
-            let edge = KeywordFinder::BLOCK - 2;
-            if len > edge + 10 {
-                data[edge..edge + 8].copy_from_slice(b"passWORD");
-            }
-            let want: Vec<(usize, usize, usize)> = ac
-                .find_overlapping_iter(&data)
-                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-                .collect();
-            let mut regions = Vec::new();
-            finder.regions(&data, &mut regions);
-            let got: Vec<(usize, usize, usize)> = regions
-                .into_iter()
-                .flat_map(|r| ac.find_overlapping_iter(aho_corasick::Input::new(&data).span(r)))
-                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-                .collect();
-            assert_eq!(got, want, "round {round}, len {len}");
-        }
-    }
 }

@@ -13,6 +13,7 @@ pub(crate) enum Check {
     BasicAuth,
     GenericValue,
     NotPlaceholderUrl,
+    MixedCharset,
 }
 
 impl Check {
@@ -25,6 +26,7 @@ impl Check {
             "basic-auth" => Check::BasicAuth,
             "generic-value" => Check::GenericValue,
             "not-placeholder-url" => Check::NotPlaceholderUrl,
+            "mixed-charset" => Check::MixedCharset,
             _ => return None,
         })
     }
@@ -43,6 +45,13 @@ impl Check {
                 .unwrap_or(false),
             Check::GenericValue => !looks_like_code_or_reference(secret),
             Check::NotPlaceholderUrl => !url_is_placeholder(whole),
+            // Random keys mix digits and letters; identifiers such as
+            // `AWSCertificateManagerPrivateCAFullAccess` do not.
+            Check::MixedCharset => {
+                secret.iter().any(u8::is_ascii_digit)
+                    && secret.iter().any(u8::is_ascii_lowercase)
+                    && secret.iter().any(u8::is_ascii_uppercase)
+            }
         }
     }
 }
@@ -259,6 +268,22 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     let s = String::from_utf8_lossy(secret);
     let t = s.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
     if t.is_empty() {
+        return true;
+    }
+    // Too short to be a credential anyone chose (`https://a:b@host` in documentation), or not
+    // text at all (a string table in a compiled file).
+    if t.chars().count() < 4
+        || t.chars()
+            .any(|c| (c.is_control() && !c.is_whitespace()) || c == '\u{fffd}')
+    {
+        return true;
+    }
+    // Only punctuation: `***`, `...`, `---`.
+    if !t.chars().any(char::is_alphanumeric) {
+        return true;
+    }
+    // Format-string fields: `{self.password}`, `{auth_token}`, `%(password)s`, `%s`.
+    if (t.starts_with('{') && t.ends_with('}')) || t.starts_with("%(") || t == "%s" {
         return true;
     }
     let lower = t.to_ascii_lowercase();

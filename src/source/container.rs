@@ -49,6 +49,16 @@ impl Container {
 
     /// Opens a tar archive (optionally compressed as a whole) and indexes its members.
     pub fn open_tar(path: &Path, max_spool: u64) -> Result<(Container, Compression)> {
+        Self::open_tar_limited(path, max_spool, u64::MAX)
+    }
+
+    /// `open_tar`, also refusing a compressed archive that inflates more than `max_ratio` times
+    /// its size (counted once more than 1 MiB has been read, like layers).
+    pub fn open_tar_limited(
+        path: &Path,
+        max_spool: u64,
+        max_ratio: u64,
+    ) -> Result<(Container, Compression)> {
         let display = path.display().to_string();
         let mut f = File::open(path).map_err(|e| Error::io(&display, e))?;
         let mut head = [0u8; 8];
@@ -68,14 +78,47 @@ impl Container {
                 kind,
             ));
         }
+        let packed = std::sync::atomic::AtomicU64::new(0);
+        let counted = CountingReader {
+            inner: f,
+            count: &packed,
+        };
         let (_, mut dec) =
-            compress::decoder(f).map_err(|e| Error::invalid(&display, e.to_string()))?;
+            compress::decoder(counted).map_err(|e| Error::invalid(&display, e.to_string()))?;
         let mut spool = tempfile::Builder::new()
             .prefix("layerscope-spool-")
             .tempfile()
             .map_err(|e| Error::io("temporary spool file", e))?;
-        let copied = io::copy(&mut (&mut dec).take(max_spool + 1), spool.as_file_mut())
-            .map_err(|e| Error::invalid(&display, compress::describe_stream_error(kind, &e)))?;
+        let mut copied = 0u64;
+        let mut chunk = vec![0u8; 256 * 1024];
+        loop {
+            let want = chunk
+                .len()
+                .min((max_spool + 1 - copied).min(usize::MAX as u64) as usize);
+            if want == 0 {
+                break;
+            }
+            let n = dec
+                .read(&mut chunk[..want])
+                .map_err(|e| Error::invalid(&display, compress::describe_stream_error(kind, &e)))?;
+            if n == 0 {
+                break;
+            }
+            io::Write::write_all(spool.as_file_mut(), &chunk[..n])
+                .map_err(|e| Error::io("temporary spool file", e))?;
+            copied += n as u64;
+            let read = packed
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .max(1 << 20);
+            if copied > read.saturating_mul(max_ratio) {
+                return Err(Error::Limit {
+                    path: display,
+                    what: "decompression ratio".into(),
+                    limit: max_ratio,
+                    flag: "--max-ratio",
+                });
+            }
+        }
         if copied > max_spool {
             return Err(Error::Limit {
                 path: display,
@@ -149,7 +192,19 @@ impl Container {
         };
         // Member names come from manifests: keep them inside the layout directory.
         let norm = normalize_name(name)?;
-        Some(root.join(norm))
+        let p = root.join(norm);
+        // A symlink inside the layout (e.g. `blobs` -> `/`, a blob -> `/etc/shadow`) must not
+        // lead outside it, and only regular files are read (a FIFO or a device would block or
+        // never end). A path that does not exist is kept, so that it reads as missing.
+        match p.canonicalize() {
+            Ok(real) => {
+                let base = root.canonicalize().ok()?;
+                let meta = std::fs::metadata(&real).ok()?;
+                (real.starts_with(&base) && meta.is_file()).then_some(real)
+            }
+            Err(_) if std::fs::symlink_metadata(&p).is_err() => Some(p),
+            Err(_) => None,
+        }
     }
 
     pub fn exists(&self, name: &str) -> bool {
@@ -173,9 +228,12 @@ impl Container {
         let shown = self.display_member(name);
         match self {
             Container::Dir { .. } => {
-                let p = self
-                    .dir_path(name)
-                    .ok_or_else(|| Error::invalid(&shown, "path leaves the layout directory"))?;
+                let p = self.dir_path(name).ok_or_else(|| {
+                    Error::invalid(
+                        &shown,
+                        "not a regular file inside the layout directory; refused",
+                    )
+                })?;
                 let mut f = File::open(&p).map_err(|e| match e.kind() {
                     io::ErrorKind::NotFound => Error::MissingBlob {
                         path: self.display().to_string(),
@@ -273,7 +331,16 @@ fn index_tar(f: &mut File, display: &str) -> Result<HashMap<String, Member>> {
         ));
     }
     let mut members = HashMap::new();
-    let mut ar = tar::Archive::new(io::BufReader::new(&mut *f));
+    // Long names and PAX records are read into memory by the tar crate: bound them.
+    let budget = crate::layer::header_budget(&crate::source::Limits::default());
+    let stop_at = std::cell::Cell::new(budget);
+    let guard = crate::layer::HeaderGuard {
+        inner: io::BufReader::new(&mut *f),
+        pos: 0,
+        stop_at: &stop_at,
+        budget,
+    };
+    let mut ar = tar::Archive::new(guard);
     let entries = ar
         .entries()
         .map_err(|e| Error::invalid(display, format!("not a tar archive: {e}")))?;
@@ -281,6 +348,16 @@ fn index_tar(f: &mut File, display: &str) -> Result<HashMap<String, Member>> {
         let entry =
             entry.map_err(|e| Error::invalid(display, format!("corrupt tar archive: {e}")))?;
         let kind = entry.header().entry_type();
+        let stored = if kind.is_gnu_sparse() {
+            entry.header().entry_size().unwrap_or(0)
+        } else {
+            entry.size()
+        };
+        crate::layer::allow_after(
+            &stop_at,
+            entry.raw_file_position().saturating_add(stored),
+            budget,
+        );
         let raw = entry.path_bytes();
         let Some(name) = normalize(&raw).and_then(|n| String::from_utf8(n).ok()) else {
             continue;
@@ -339,6 +416,20 @@ fn resolve_dots(p: &str) -> Option<String> {
         }
     }
     Some(out.join("/"))
+}
+
+struct CountingReader<'a, R> {
+    inner: R,
+    count: &'a std::sync::atomic::AtomicU64,
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// A byte range of a file, readable and seekable as if it were the whole file.

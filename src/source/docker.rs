@@ -173,7 +173,9 @@ fn describe(
 
 fn short(d: &str) -> &str {
     let h = d.trim_start_matches("sha256:");
-    &h[..h.len().min(12)]
+    // The name comes from the archive: cut on a character boundary.
+    let end = h.char_indices().nth(12).map_or(h.len(), |(i, _)| i);
+    &h[..end]
 }
 
 /// The config's name often is its digest: `<hex>.json`, `sha256:<hex>`, `blobs/sha256/<hex>`.

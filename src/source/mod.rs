@@ -136,7 +136,8 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<ImageSource> {
         }
         return resolve(c, opts, false);
     }
-    let (c, _outer) = Container::open_tar(path, opts.limits.max_bytes)?;
+    let (c, _outer) =
+        Container::open_tar_limited(path, opts.limits.max_bytes, opts.limits.max_ratio)?;
     resolve(c, opts, true)
 }
 

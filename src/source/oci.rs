@@ -31,7 +31,18 @@ pub fn resolve(c: &Container, opts: &OpenOptions) -> Result<Option<Located>> {
     }
     let mut cands = Vec::new();
     let mut warnings = Vec::new();
-    collect(c, opts, &index, &[], None, 0, &mut cands, &mut warnings)?;
+    let mut seen = std::collections::HashMap::new();
+    collect(
+        c,
+        opts,
+        &index,
+        &[],
+        None,
+        0,
+        &mut cands,
+        &mut warnings,
+        &mut seen,
+    )?;
     if cands.is_empty() {
         return Ok(None);
     }
@@ -87,6 +98,10 @@ fn collect(
     depth: usize,
     out: &mut Vec<Candidate>,
     warnings: &mut Vec<Warning>,
+    // Digests already read: `None` for an index, `Some(i)` for the candidate `out[i]`. An index
+    // may list the same blob many times; reading it again each time would multiply at every
+    // level of nesting (a few KB of JSON could cost hours).
+    seen: &mut std::collections::HashMap<String, Option<usize>>,
 ) -> Result<()> {
     if depth > MAX_INDEX_DEPTH {
         return Err(Error::invalid(c.display(), "image indexes nested too deep"));
@@ -121,6 +136,19 @@ fn collect(
         if platform.as_ref().is_some_and(|p| p.os == "unknown") {
             continue;
         }
+        match seen.get(digest) {
+            Some(Some(i)) => {
+                let k = &mut out[*i];
+                for n in names {
+                    if !k.names.contains(&n) {
+                        k.names.push(n);
+                    }
+                }
+                continue;
+            }
+            Some(None) => continue,
+            None => {}
+        }
         if !c.exists(&path) {
             // Layouts may omit platforms that were never pulled.
             warnings.push(Warning::new(
@@ -133,6 +161,7 @@ fn collect(
         let doc = parse_json(&c.read_small(&path, opts.limits.max_json_bytes)?, &shown)?;
         let media = str_at(d, "mediaType").or_else(|| str_at(&doc, "mediaType"));
         if is_index(media, &doc) {
+            seen.insert(digest.to_string(), None);
             collect(
                 c,
                 opts,
@@ -142,8 +171,10 @@ fn collect(
                 depth + 1,
                 out,
                 warnings,
+                seen,
             )?;
         } else {
+            seen.insert(digest.to_string(), Some(out.len()));
             out.push(Candidate {
                 digest: digest.to_string(),
                 names,

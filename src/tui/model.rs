@@ -1,0 +1,167 @@
+//! Data derived once from a finished analysis and shared read-only by the panes: the build steps
+//! in order (history rows), the guessed base-image boundary, and the findings index.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::analysis::Analysis;
+use crate::findings::FindingSource;
+use crate::tui::filetree::Marks;
+use crate::tui::text::parse_rfc3339;
+
+/// One row of the history pane: a build step, or a layer no step accounts for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistRow {
+    pub history: Option<usize>,
+    /// The layer this step made (None for ENV/LABEL/CMD... steps).
+    pub layer: Option<usize>,
+    /// The layer selected when this row is: its own, or the last one made before it.
+    pub target: usize,
+}
+
+impl HistRow {
+    pub fn empty(&self) -> bool {
+        self.layer.is_none()
+    }
+}
+
+pub struct Model {
+    pub a: Arc<Analysis>,
+    pub hist: Vec<HistRow>,
+    /// Guessed last layer of the base image (see `guess_base`).
+    pub base_guess: Option<usize>,
+    /// Findings per file version (layer, entry) -> indices into the findings list.
+    pub by_version: HashMap<(usize, u32), Vec<usize>>,
+    /// File findings per layer and history findings per step (for the history badges).
+    pub per_layer: Vec<usize>,
+    pub per_history: Vec<usize>,
+    /// Findings in display order (severity, then layer).
+    pub order: Vec<usize>,
+}
+
+impl Marks for Model {
+    fn marked(&self, layer: usize, entry: u32) -> bool {
+        self.by_version.contains_key(&(layer, entry))
+    }
+}
+
+impl Model {
+    pub fn new(a: Arc<Analysis>) -> Model {
+        let hist = history_rows(&a);
+        let base_guess = guess_base(&a);
+        let mut per_layer = vec![0; a.layers.len()];
+        let mut per_history = vec![0; a.history.len()];
+        let mut by_version: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
+        for (i, f) in a.findings.iter().enumerate() {
+            match (f.source, f.layer, f.entry, f.history) {
+                (FindingSource::File, Some(l), Some(e), _) if l < per_layer.len() => {
+                    by_version.entry((l, e)).or_default().push(i);
+                    per_layer[l] += 1;
+                }
+                (FindingSource::History, _, _, Some(h)) if h < per_history.len() => {
+                    per_history[h] += 1;
+                }
+                _ => {}
+            }
+        }
+        let mut order: Vec<usize> = (0..a.findings.len()).collect();
+        let key = |i: &usize| {
+            let f = &a.findings[*i];
+            (
+                std::cmp::Reverse(f.severity),
+                f.layer
+                    .or(f.history.and_then(|h| a.history.get(h)?.layer))
+                    .unwrap_or(usize::MAX),
+                f.path.map(|p| a.tree.paths.path(p)),
+                f.line,
+            )
+        };
+        order.sort_by_cached_key(key);
+        Model {
+            a,
+            hist,
+            base_guess,
+            by_version,
+            per_layer,
+            per_history,
+            order,
+        }
+    }
+
+    pub fn layer_count(&self) -> usize {
+        self.a.layers.len()
+    }
+
+    /// The badge count of a history row: its layer's file findings plus its own.
+    pub fn row_findings(&self, row: &HistRow) -> usize {
+        row.layer
+            .map_or(0, |l| self.per_layer.get(l).copied().unwrap_or(0))
+            + row
+                .history
+                .map_or(0, |h| self.per_history.get(h).copied().unwrap_or(0))
+    }
+
+    /// Index of the history row that made `layer`.
+    pub fn row_of_layer(&self, layer: usize) -> Option<usize> {
+        self.hist.iter().position(|r| r.layer == Some(layer))
+    }
+}
+
+/// Every history entry in build order; layers without a history entry are appended in order.
+pub fn history_rows(a: &Analysis) -> Vec<HistRow> {
+    let mut rows = Vec::new();
+    let mut last = 0usize;
+    for (hi, h) in a.history.iter().enumerate() {
+        let layer = h.layer.filter(|&l| l < a.layers.len());
+        if let Some(l) = layer {
+            last = l;
+        }
+        rows.push(HistRow {
+            history: Some(hi),
+            layer,
+            target: last,
+        });
+    }
+    for (li, l) in a.layers.iter().enumerate() {
+        let mapped = l
+            .history
+            .and_then(|h| a.history.get(h))
+            .is_some_and(|h| h.layer == Some(li));
+        if !mapped {
+            rows.push(HistRow {
+                history: None,
+                layer: Some(li),
+                target: li,
+            });
+        }
+    }
+    // Appended layers must not break build order: sort layer rows by layer, keeping steps
+    // attached to the layer before them.
+    if rows.iter().any(|r| r.history.is_none()) {
+        rows.sort_by_key(|r| (r.target, r.layer.is_none()));
+    }
+    rows
+}
+
+/// The base image's last layer, guessed from the history timestamps: base images are built long
+/// before the steps on top of them, so the largest gap (over one hour) between consecutive
+/// `created` times marks the boundary. The user can set it by hand with `b`.
+pub fn guess_base(a: &Analysis) -> Option<usize> {
+    let times: Vec<(usize, i64)> = a
+        .history
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| Some((i, parse_rfc3339(h.created.as_deref()?)?)))
+        .collect();
+    let mut best: Option<(i64, usize)> = None;
+    for w in times.windows(2) {
+        let gap = w[1].1 - w[0].1;
+        if gap > 3600 && best.is_none_or(|(g, _)| gap > g) {
+            best = Some((gap, w[0].0));
+        }
+    }
+    let (_, hi) = best?;
+    // The last layer made at or before that step, if layers remain above it.
+    let base = a.history[..=hi].iter().rev().find_map(|h| h.layer)?;
+    (base + 1 < a.layers.len()).then_some(base)
+}

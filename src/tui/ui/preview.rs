@@ -1,0 +1,164 @@
+//! The preview pane: text with line numbers and secrets (masked until revealed), hex for binary
+//! files, a coloured unified diff, and the ghost banner.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::tui::app::Pane;
+use crate::tui::preview::{Body, DiffKind};
+use crate::tui::text::{clean, human, truncate};
+use crate::tui::ui::block;
+use crate::tui::ui::panes::Ctx;
+
+pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
+    let v = c.v;
+    let t = c.theme;
+    let focused = c.app.focus == Pane::Preview;
+    let Some(doc) = &v.preview.doc else {
+        f.render_widget(
+            Paragraph::new("select a file to see it here")
+                .style(t.dim)
+                .block(block(" Preview ", focused, t)),
+            r,
+        );
+        return;
+    };
+    let mode = if v.preview.diff { " · diff" } else { "" };
+    let title = format!(
+        " {}{mode} ",
+        truncate(&doc.title, r.width.saturating_sub(12) as usize)
+    );
+    let b = block(title, focused, t);
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let mut area = inner;
+    if !doc.banner.is_empty() {
+        let lines: Vec<Line> = doc
+            .banner
+            .iter()
+            .map(|s| Line::styled(clean(s), t.banner))
+            .collect();
+        let need: u16 = doc
+            .banner
+            .iter()
+            .map(|s| (s.chars().count() as u16 / area.width.max(1)) + 1)
+            .sum::<u16>()
+            .min(area.height / 2 + 1);
+        let br = Rect::new(area.x, area.y, area.width, need);
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), br);
+        area.y += need;
+        area.height = area.height.saturating_sub(need);
+    }
+    let h = area.height as usize;
+    let hs = v.preview.hscroll;
+    let scroll = v.preview.scroll;
+    let lines: Vec<Line> = match &doc.body {
+        Body::Loading => vec![Line::styled("loading…", t.dim)],
+        Body::Message(m) => vec![Line::raw(clean(m))],
+        Body::Error(e) => vec![Line::styled(format!("error: {}", clean(e)), t.error)],
+        Body::Text {
+            lines,
+            start,
+            end,
+            size,
+        } => {
+            let nw = lines.last().map_or(1, |l| l.no.to_string().len());
+            let mut out: Vec<Line> = Vec::with_capacity(h);
+            for (i, l) in lines.iter().enumerate().skip(scroll).take(h) {
+                let hl = doc.target_line == Some(i);
+                let mut spans = vec![Span::styled(
+                    format!("{:>nw$} │ ", l.no),
+                    if hl { t.match_hl } else { t.line_no },
+                )];
+                let mut skip = hs;
+                for s in &l.segs {
+                    let (text, style) = match &s.masked {
+                        Some(m) if !v.reveal => (m.as_str(), t.secret),
+                        Some(_) => (s.text.as_str(), t.secret_revealed),
+                        None => (s.text.as_str(), t.text),
+                    };
+                    let n = text.chars().count();
+                    if skip >= n {
+                        skip -= n;
+                        continue;
+                    }
+                    let shown: String = text.chars().skip(skip).collect();
+                    skip = 0;
+                    spans.push(Span::styled(shown, style));
+                }
+                out.push(Line::from(spans));
+            }
+            if end < size && out.len() < h {
+                out.push(Line::styled(
+                    format!(
+                        "── bytes {}–{} of {}; ] for the next part ──",
+                        start,
+                        end,
+                        human(*size)
+                    ),
+                    t.dim,
+                ));
+            }
+            out
+        }
+        Body::Hex { bytes, start, size } => {
+            let mut out: Vec<Line> = Vec::with_capacity(h);
+            for (i, chunk) in bytes.chunks(16).enumerate().skip(scroll).take(h) {
+                let off = start + (i * 16) as u64;
+                let mut hex = String::with_capacity(50);
+                for (j, b) in chunk.iter().enumerate() {
+                    if j == 8 {
+                        hex.push(' ');
+                    }
+                    hex.push_str(&format!("{b:02x} "));
+                }
+                let ascii: String = chunk
+                    .iter()
+                    .map(|&b| {
+                        if (0x20..0x7f).contains(&b) {
+                            b as char
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                out.push(Line::from(vec![
+                    Span::styled(format!("{off:08x}  "), t.line_no),
+                    Span::raw(format!("{hex:<49}")),
+                    Span::styled(format!("|{ascii}|"), t.dim),
+                ]));
+            }
+            let end = start + bytes.len() as u64;
+            if end < *size && out.len() < h {
+                out.push(Line::styled(
+                    format!(
+                        "── binary: bytes {start}–{end} of {}; ] for more ──",
+                        human(*size)
+                    ),
+                    t.dim,
+                ));
+            }
+            out
+        }
+        Body::Diff { lines } => lines
+            .iter()
+            .skip(scroll)
+            .take(h)
+            .map(|l| {
+                let (prefix, style) = match l.kind {
+                    DiffKind::Header => ("", t.diff_header),
+                    DiffKind::Hunk => ("", t.diff_hunk),
+                    DiffKind::Context => (" ", Style::default()),
+                    DiffKind::Added => ("+", t.diff_add),
+                    DiffKind::Removed => ("-", t.diff_del),
+                };
+                let text: String = l.text.chars().skip(hs).collect();
+                Line::styled(format!("{prefix}{text}"), style)
+            })
+            .collect(),
+    };
+    f.render_widget(Paragraph::new(lines), area);
+}

@@ -1,0 +1,193 @@
+//! The file tree pane: renders only the rows in the window.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::layer::EntryKind;
+use crate::tree::Change;
+use crate::tui::app::Pane;
+use crate::tui::filetree::{
+    content_version, Row, F_COLLAPSED, F_CONTEXT, F_DIR, F_FINDING, F_GHOST, F_KIDS,
+};
+use crate::tui::text::{clean_bytes, human, mode_string, truncate};
+use crate::tui::ui::panes::Ctx;
+use crate::tui::ui::{block, pad};
+
+pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
+    let v = c.v;
+    let t = c.theme;
+    let o = &v.opts;
+    let mut title = vec![Span::raw(format!(
+        " Files · layer {} · {} ",
+        v.layer,
+        if o.aggregated {
+            "everything up to here"
+        } else {
+            "this layer's changes"
+        }
+    ))];
+    let s = o.shown;
+    if !(s.added && s.modified && s.removed && s.unchanged) {
+        let mut hidden = Vec::new();
+        for (on, n) in [
+            (s.added, "added"),
+            (s.modified, "modified"),
+            (s.removed, "removed"),
+            (s.unchanged, "unchanged"),
+        ] {
+            if !on {
+                hidden.push(n);
+            }
+        }
+        title.push(Span::raw(format!("· hiding {} ", hidden.join(","))));
+    }
+    if !o.filter.is_empty() {
+        title.push(Span::raw(format!(
+            "· filter {:?} ",
+            crate::tui::text::clean(&o.filter)
+        )));
+    }
+    if o.sort_by_size {
+        title.push(Span::raw("· by size "));
+    }
+    let focused = c.app.focus == Pane::Tree;
+    let b = block(Line::from(title), focused, t);
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let w = inner.width as usize;
+    let h = inner.height as usize;
+    if v.rows.is_empty() {
+        let msg = if v.m.layer_count() == 0 {
+            "the image has no layers"
+        } else if !o.filter.is_empty() {
+            "no path matches the filter (Esc clears it)"
+        } else if !o.aggregated {
+            "this layer changes no files"
+        } else {
+            "nothing to show (check the Ctrl+A/R/M/U toggles)"
+        };
+        f.render_widget(Paragraph::new(msg).style(t.dim), inner);
+        return;
+    }
+    let mut lines = Vec::with_capacity(h);
+    for (i, row) in v.rows.iter().enumerate().skip(v.tree.off).take(h) {
+        let spans = row_spans(c, row, w);
+        let style = if i == v.tree.sel {
+            if focused {
+                t.selected
+            } else {
+                t.selected_unfocused
+            }
+        } else {
+            Style::default()
+        };
+        lines.push(pad(spans, w, style));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn row_spans(c: &Ctx, row: &Row, w: usize) -> Vec<Span<'static>> {
+    let t = c.theme;
+    let a = c.v.a();
+    let mut spans = Vec::with_capacity(8);
+    spans.push(if row.is(F_FINDING) {
+        Span::styled("!", t.finding)
+    } else {
+        Span::raw(" ")
+    });
+    let ghost = row.is(F_GHOST);
+    let (mark, style) = match row.change {
+        _ if ghost => ("†", t.ghost),
+        Change::Added => ("+", t.added),
+        Change::Modified => ("~", t.modified),
+        Change::Removed => ("-", t.removed),
+        Change::Unchanged => (" ", t.unchanged),
+    };
+    let style = if row.is(F_CONTEXT) && !ghost {
+        t.dim
+    } else {
+        style
+    };
+    spans.push(Span::styled(format!("{mark} "), style));
+    let state = a.tree.state_at(row.path, c.v.layer);
+    let entry = state
+        .and_then(|s| content_version(a, s))
+        .and_then(|s| a.entry(s));
+    if c.v.opts.attributes && w >= 60 {
+        let attrs = match entry {
+            Some(e) => {
+                let letter = match e.kind {
+                    EntryKind::Dir => 'd',
+                    EntryKind::Symlink => 'l',
+                    EntryKind::Hardlink => 'h',
+                    EntryKind::Char => 'c',
+                    EntryKind::Block => 'b',
+                    EntryKind::Fifo => 'p',
+                    EntryKind::File => '-',
+                };
+                let size = if row.is(F_DIR) {
+                    String::new()
+                } else {
+                    human(e.size)
+                };
+                format!(
+                    "{} {:>9} {:>8} ",
+                    mode_string(letter, e.mode),
+                    truncate(&format!("{}:{}", e.uid, e.gid), 9),
+                    size
+                )
+            }
+            None => format!("{:<10} {:>9} {:>8} ", "d---------", "", ""),
+        };
+        spans.push(Span::styled(attrs, t.dim));
+    }
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let indent = "  ".repeat(row.depth as usize);
+    let fold = if row.is(F_KIDS) {
+        if row.is(F_COLLAPSED) {
+            "▸ "
+        } else {
+            "▾ "
+        }
+    } else {
+        "  "
+    };
+    let mut name = clean_bytes(a.tree.paths.name(row.path));
+    if row.is(F_DIR) {
+        name.push('/');
+    }
+    if let Some(e) = entry {
+        if e.kind == EntryKind::Symlink {
+            name.push_str(" → ");
+            name.push_str(&clean_bytes(e.link.as_deref().unwrap_or_default()));
+        } else if e.kind == EntryKind::Hardlink {
+            name.push_str(" ⇒ /");
+            name.push_str(&clean_bytes(e.link.as_deref().unwrap_or_default()));
+        }
+    }
+    let suffix = if ghost {
+        if row.layer as usize == c.v.layer {
+            " [ghost]".to_string()
+        } else {
+            format!(" [ghost: removed in {}]", row.layer)
+        }
+    } else {
+        String::new()
+    };
+    let room = w.saturating_sub(used + indent.len() + 2);
+    let name = truncate(
+        &name,
+        room.saturating_sub(suffix.chars().count().min(room / 2)),
+    );
+    spans.push(Span::raw(indent));
+    spans.push(Span::styled(fold.to_string(), t.dim));
+    spans.push(Span::styled(name, style));
+    if !suffix.is_empty() {
+        let left = w.saturating_sub(spans.iter().map(|s| s.width()).sum());
+        spans.push(Span::styled(truncate(&suffix, left), t.ghost));
+    }
+    spans
+}

@@ -1,0 +1,188 @@
+//! Work off the UI thread: loading the image (with progress counters and cancel), previews (one
+//! latest-wins slot: a new request replaces any queued one), content search and export. All
+//! results come back as `WorkerMsg`s over the event channel.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Condvar, Mutex};
+
+use crate::analysis::{analyze_source, Analysis, AnalyzeOptions};
+use crate::findings::FindingSource;
+use crate::layer::PassState;
+use crate::secrets::Scanner;
+use crate::source;
+use crate::tui::action::{ExportFail, ExportReq, WorkerMsg};
+use crate::tui::preview::{self, PreviewReq, SecretSpan};
+
+/// Everything the event loop receives.
+pub enum Event {
+    Input(crossterm::event::Event),
+    Worker(WorkerMsg),
+}
+
+/// Daemon transfer progress while the image is streamed out of docker/podman.
+#[derive(Default)]
+pub struct Fetch {
+    pub done: AtomicU64,
+    pub total: AtomicU64,
+}
+
+/// Opens (from a file, a layout or a daemon) and analyses the image, secret scan included,
+/// reporting the blob total first so the progress bar has a denominator from the start.
+pub fn spawn_load(
+    input: String,
+    opts: AnalyzeOptions,
+    scanner: Option<Arc<Scanner>>,
+    pass: Arc<PassState>,
+    fetch: Arc<Fetch>,
+    tx: Sender<Event>,
+) {
+    std::thread::Builder::new()
+        .name("load".into())
+        .spawn(move || {
+            let load = || -> crate::Result<Analysis> {
+                let src = source::open_input(&input, &opts.open, &mut |done, total| {
+                    fetch.done.store(done, Ordering::Relaxed);
+                    fetch.total.store(total.unwrap_or(0), Ordering::Relaxed);
+                })?;
+                let total: u64 = src
+                    .layers
+                    .iter()
+                    .map(|l| {
+                        l.member
+                            .as_deref()
+                            .and_then(|m| src.container.size(m))
+                            .or(l.compressed_size)
+                            .unwrap_or(0)
+                    })
+                    .sum();
+                let _ = tx.send(Event::Worker(WorkerMsg::Opened {
+                    compressed_total: total,
+                    layers: src.layers.len(),
+                }));
+                analyze_source(src, &opts, &pass, scanner.as_deref())
+            };
+            let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)) {
+                Ok(r) => r.map(Arc::new).map_err(|e| e.to_string()),
+                Err(p) => Err(format!("internal error while loading: {}", panic_text(&p))),
+            };
+            let _ = tx.send(Event::Worker(WorkerMsg::Loaded(r)));
+        })
+        .expect("spawn load thread");
+}
+
+/// A one-request slot: `put` replaces what is waiting, the worker takes the newest.
+#[derive(Default)]
+pub struct Slot {
+    req: Mutex<(Option<PreviewReq>, bool)>,
+    cv: Condvar,
+}
+
+impl Slot {
+    pub fn put(&self, r: PreviewReq) {
+        let mut g = self.req.lock().unwrap_or_else(|e| e.into_inner());
+        g.0 = Some(r);
+        self.cv.notify_one();
+    }
+    pub fn close(&self) {
+        let mut g = self.req.lock().unwrap_or_else(|e| e.into_inner());
+        g.1 = true;
+        self.cv.notify_all();
+    }
+    fn take(&self) -> Option<PreviewReq> {
+        let mut g = self.req.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if g.1 {
+                return None;
+            }
+            if let Some(r) = g.0.take() {
+                return Some(r);
+            }
+            g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// The secrets of a file version, for masking in the preview.
+pub fn secret_spans(a: &Analysis, layer: usize, entry: u32) -> Vec<SecretSpan> {
+    a.findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f.source == FindingSource::File && f.layer == Some(layer) && f.entry == Some(entry)
+        })
+        .map(|(i, f)| SecretSpan {
+            span: f.span.start as u64..f.span.end as u64,
+            masked: f.masked.clone(),
+            finding: i,
+        })
+        .collect()
+}
+
+pub fn spawn_preview(a: Arc<Analysis>, slot: Arc<Slot>, tx: Sender<Event>) {
+    std::thread::Builder::new()
+        .name("preview".into())
+        .spawn(move || {
+            while let Some(req) = slot.take() {
+                let spans = |l: usize, e: u32| secret_spans(&a, l, e);
+                let doc = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    preview::build(&a, &req, &spans)
+                }))
+                .unwrap_or_else(|p| {
+                    let mut d = preview::PreviewDoc::loading(req.clone());
+                    d.body = preview::Body::Error(format!("internal error: {}", panic_text(&p)));
+                    d
+                });
+                if tx
+                    .send(Event::Worker(WorkerMsg::Preview(Box::new(doc))))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        })
+        .expect("spawn preview thread");
+}
+
+pub fn spawn_search(
+    a: Arc<Analysis>,
+    gen: u64,
+    needle: String,
+    state: Arc<PassState>,
+    tx: Sender<Event>,
+) {
+    std::thread::Builder::new()
+        .name("search".into())
+        .spawn(move || {
+            let tx2 = tx.clone();
+            let r = crate::tui::search::search(&a, &needle, &state, &mut |hits| {
+                let _ = tx2.send(Event::Worker(WorkerMsg::SearchHits { gen, hits }));
+            });
+            let _ = tx.send(Event::Worker(WorkerMsg::SearchDone {
+                gen,
+                error: r.err(),
+            }));
+        })
+        .expect("spawn search thread");
+}
+
+pub fn spawn_export(a: Arc<Analysis>, req: ExportReq, tx: Sender<Event>) {
+    std::thread::Builder::new()
+        .name("export".into())
+        .spawn(move || {
+            let result = crate::export::export(&a, req.layer, req.entry, &req.dest, req.force)
+                .map_err(|e| ExportFail {
+                    exists: matches!(e, crate::export::ExportError::Exists(_)),
+                    message: e.to_string(),
+                });
+            let _ = tx.send(Event::Worker(WorkerMsg::Exported { req, result }));
+        })
+        .expect("spawn export thread");
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
