@@ -250,6 +250,44 @@ impl<R: Read> Read for HeaderGuard<'_, R> {
     }
 }
 
+/// Forward-only seek by reading through: the `tar` crate skips the padding after each entry
+/// (and unread data) with a seek when it has one, and otherwise reads into a 32 KiB stack buffer
+/// it zeroes on every call, once per entry: 7% of the time on a 350,000-file image. The skipped
+/// bytes still flow through the taps below, so the diff_id stays a hash of every byte.
+impl<R: Read> io::Seek for HeaderGuard<'_, R> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let mut left = match to {
+            io::SeekFrom::Current(d) if d >= 0 => d as u64,
+            io::SeekFrom::Start(p) if p >= self.pos => p - self.pos,
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "layer streams only seek forward",
+                ))
+            }
+        };
+        // Padding (under 512 bytes) is the common case: a small buffer, cheap to zero.
+        let mut small = [0u8; 512];
+        let mut big = Vec::new();
+        let scratch: &mut [u8] = if left <= 512 {
+            &mut small
+        } else {
+            big.resize(64 << 10, 0);
+            &mut big
+        };
+        while left > 0 {
+            let want = left.min(scratch.len() as u64) as usize;
+            match self.read(&mut scratch[..want]) {
+                Ok(0) => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF during skip")),
+                Ok(n) => left -= n as u64,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.pos)
+    }
+}
+
 /// Bytes of tar extension records (long names, PAX) allowed before one entry.
 pub(crate) fn header_budget(limits: &Limits) -> u64 {
     (limits.max_path_len as u64).saturating_mul(4) + (1 << 20)
@@ -340,7 +378,7 @@ fn read_entries<R: Read>(
         budget,
     };
     let mut ar = tar::Archive::new(guard);
-    let entries = ar.entries().map_err(|e| map_io(e, shown, kind))?;
+    let entries = ar.entries_with_seek().map_err(|e| map_io(e, shown, kind))?;
     let mut buf: Vec<u8> = Vec::new();
     for item in entries {
         let mut ent = item.map_err(|e| map_io(e, shown, kind))?;
