@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result, Warning};
-use crate::paths::{normalize, PathId, PathTable};
+use crate::paths::{normalize, normalize_into, PathId, PathTable};
 use crate::source::compress::{self, Compression};
 use crate::source::Limits;
 
@@ -81,7 +81,10 @@ pub struct Whiteout {
 pub struct LayerIndex {
     pub entries: Vec<Entry>,
     pub whiteouts: Vec<Whiteout>,
-    raw_paths: Vec<Box<[u8]>>,
+    /// Entry paths back to back (entry `i` ends at `raw_ends[i]`): one buffer for the layer
+    /// instead of a heap block per entry.
+    raw_names: Vec<u8>,
+    raw_ends: Vec<usize>,
     raw_whiteouts: Vec<(Box<[u8]>, WhiteoutKind)>,
     /// Bytes of the uncompressed tar stream.
     pub size: u64,
@@ -380,6 +383,7 @@ fn read_entries<R: Read>(
     let mut ar = tar::Archive::new(guard);
     let entries = ar.entries_with_seek().map_err(|e| map_io(e, shown, kind))?;
     let mut buf: Vec<u8> = Vec::new();
+    let mut path: Vec<u8> = Vec::new();
     for item in entries {
         let mut ent = item.map_err(|e| map_io(e, shown, kind))?;
         let hdr = ent.header();
@@ -430,7 +434,7 @@ fn read_entries<R: Read>(
                 flag: "--max-path-len",
             });
         }
-        let Some(path) = normalize(&raw_path) else {
+        if !normalize_into(&raw_path, &mut path) {
             idx.warnings.push(Warning::new(
                 "path-escape",
                 format!(
@@ -439,7 +443,7 @@ fn read_entries<R: Read>(
                 ),
             ));
             continue;
-        };
+        }
         if path.is_empty() {
             continue; // the root directory itself
         }
@@ -569,7 +573,8 @@ fn read_entries<R: Read>(
             }
             hash = hasher.digest();
         }
-        idx.raw_paths.push(path.into_boxed_slice());
+        idx.raw_names.extend_from_slice(&path);
+        idx.raw_ends.push(idx.raw_names.len());
         idx.entries.push(Entry {
             path: 0,
             kind: ekind,
@@ -583,6 +588,9 @@ fn read_entries<R: Read>(
             link,
         });
     }
+    // Growth by doubling leaves up to half the entry list unused, for as long as the analysis
+    // lives.
+    idx.entries.shrink_to_fit();
     Ok(())
 }
 
@@ -604,9 +612,29 @@ impl LayerIndex {
     /// Moves raw paths into the shared table. Hardlinks take their target's size, hash and
     /// offset (the target is an earlier entry of the same layer).
     pub fn intern(&mut self, table: &mut PathTable) {
-        for (e, p) in self.entries.iter_mut().zip(self.raw_paths.drain(..)) {
-            e.path = table.intern(&p);
+        // Tars list a directory's entries together: intern each directory once and only the
+        // last name per entry, instead of walking every component of every path.
+        let mut last_dir: Option<(std::ops::Range<usize>, PathId)> = None;
+        let mut start = 0;
+        for (e, &end) in self.entries.iter_mut().zip(&self.raw_ends) {
+            let p = &self.raw_names[start..end];
+            let (dir, base) = match p.iter().rposition(|&b| b == b'/') {
+                Some(i) => (start..start + i, &p[i + 1..]),
+                None => (start..start, p),
+            };
+            let dir_id = match &last_dir {
+                Some((r, id)) if self.raw_names[r.clone()] == self.raw_names[dir.clone()] => *id,
+                _ => {
+                    let id = table.intern(&self.raw_names[dir.clone()]);
+                    last_dir = Some((dir, id));
+                    id
+                }
+            };
+            e.path = table.child(dir_id, base);
+            start = end;
         }
+        self.raw_names = Vec::new();
+        self.raw_ends = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (p, kind) in self.raw_whiteouts.drain(..) {
             let path = table.intern(&p);
@@ -615,7 +643,6 @@ impl LayerIndex {
                 self.whiteouts.push(Whiteout { path, kind });
             }
         }
-        self.raw_paths = Vec::new();
         self.raw_whiteouts = Vec::new();
         if self.entries.iter().any(|e| e.kind == EntryKind::Hardlink) {
             let mut by_path: std::collections::HashMap<PathId, usize> =
