@@ -14,6 +14,8 @@
 #   INSTALL=1        install missing peers and GNU time; 0 = skip what is missing
 #   TUI=1            scripted TUI runs in tmux (time to first screen, peak RSS) on `many`
 #   OUT=target/bench-results   where the table and raw samples go
+#   BASELINE=/path/to/layerscope   also time another layerscope build (e.g. before a change) as
+#                    tool "baseline", same flags, in the same interleaved runs
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -125,6 +127,7 @@ cmd_of() {
   case "$tool" in
     layerscope) echo "$LS $img --json -o $TMPD/out.json" ;;
     layerscope-nosecrets) echo "$LS $img --json --no-secrets -o $TMPD/out.json" ;;
+    baseline) [ -n "${BASELINE:-}" ] && echo "$BASELINE $img --json -o $TMPD/out.json" ;;
     floor-cat) [[ "$case" == big-docker || "$case" == many* ]] && echo "cat $img" ;;
     floor-inflate) echo "$FLOOR $img" ;;
     dive) [ -n "$DIVE" ] && echo "$DIVE --source docker-archive $img --json $TMPD/out.dive.json" ;;
@@ -133,7 +136,7 @@ cmd_of() {
   esac
 }
 
-TOOLS="layerscope layerscope-nosecrets floor-cat floor-inflate dive diving"
+TOOLS="layerscope baseline layerscope-nosecrets floor-cat floor-inflate dive diving"
 for c in $CASES; do
   img=$(image_of "$c")
   note "== $c: $img ($(du -h "$img" | cut -f1)), $RUNS runs"
@@ -156,17 +159,17 @@ done
 # tui_one CASE TOOL RUN READY_REGEX -- CMD...
 tui_one() {
   local case=$1 tool=$2 run=$3 ready=$4; shift 5
-  local sess="lsbench$$" tf="$TMPD/tuitime" t0 t1 st=ok screen=""
-  rm -f "$tf"
+  local sess="lsbench$$" tf="$TMPD/tuitime" done="$TMPD/tuidone" t0 t1 st=ok screen=""
+  rm -f "$tf" "$done"
   tmux kill-session -t "$sess" >/dev/null 2>&1
   t0=$(date +%s.%N)
-  tmux new-session -d -s "$sess" -x 160 -y 48 "/usr/bin/time -f '%e %U %S %M' -o $tf $*; sleep 0.3"
+  tmux new-session -d -s "$sess" -x 160 -y 48 "/usr/bin/time -f '%e %U %S %M' -o $tf $*; touch $done; sleep 0.3"
   local deadline=$(( $(date +%s) + 300 ))
   while :; do
     screen=$(tmux capture-pane -p -t "$sess" 2>/dev/null || true)
     if printf '%s' "$screen" | grep -Eq 'not available|^layerscope: |^[Ee]rror|panicked'; then st=fail; break; fi
     if printf '%s' "$screen" | grep -Eq "$ready"; then t1=$(date +%s.%N); break; fi
-    if [ -f "$tf" ] || [ "$(date +%s)" -gt "$deadline" ]; then st=fail; break; fi
+    if [ -f "$done" ] || [ "$(date +%s)" -gt "$deadline" ]; then st=fail; break; fi
     sleep 0.02
   done
   if [ "$st" = ok ]; then
@@ -178,7 +181,7 @@ tui_one() {
     [ "$run" = 1 ] && note "NOTE: $tool TUI did not show a first screen on $case: $(printf '%s' "$screen" | grep -v '^$' | head -3 | tr '\n' ' ')"
     tmux send-keys -t "$sess" C-c 2>/dev/null
   fi
-  for _ in $(seq 1 200); do [ -f "$tf" ] && break; sleep 0.05; done
+  for _ in $(seq 1 200); do [ -f "$done" ] && break; sleep 0.05; done
   tmux kill-session -t "$sess" >/dev/null 2>&1
   local rss=0
   [ -f "$tf" ] && rss=$(tail -n 1 "$tf" | awk '{print $4}')
@@ -197,14 +200,15 @@ if [ "$TUI" = 1 ]; then
     note "NOTE: bc unavailable; TUI runs skipped"
   else
     note "== tui: time to first screen on many.docker.tar"
-    # The TUI's first screen shows "Layer 1 of N" once the analysis is in; xray-tui reads the
-    # Docker 25+ layout only.
-    LS_READY=${LS_READY:-'Layer [0-9]+ of [0-9]+'}
-    XRAY_READY=${XRAY_READY:-'[Ll]ayer'}
+    # First screen = the file tree is drawn: layerscope titles its pane "Files · layer N" once
+    # the analysis is in; xray-tui draws tree branches. xray-tui reads the Docker 25+ layout
+    # only (-f: from a tar).
+    LS_READY=${LS_READY:-'Files · layer [0-9]+'}
+    XRAY_READY=${XRAY_READY:-'(├|└)── '}
     for r in $(seq 1 "$RUNS"); do
       tui_one tui layerscope-tui "$r" "$LS_READY" -- "$LS" "$IMAGES/many.docker.tar"
       if [ -n "$XRAY" ]; then
-        tui_one tui xray-tui "$r" "$XRAY_READY" -- "$XRAY" "$IMAGES/many.docker25.tar"
+        tui_one tui xray-tui "$r" "$XRAY_READY" -- "$XRAY" -f "$IMAGES/many.docker25.tar"
       fi
     done
   fi
