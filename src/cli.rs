@@ -68,6 +68,20 @@ pub struct RunArgs {
     /// Treat a layer whose content does not hash to its diff_id as an error, not a warning
     #[arg(long)]
     pub strict: bool,
+    /// Open the view on this file (with or without the leading /): its tree, the path selected,
+    /// the preview open. Without --layer: the last layer with a version of it (for a deleted
+    /// file, the layer that still holds its bytes)
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["json", "sarif", "ci"])]
+    pub goto: Option<String>,
+    /// With --goto: the layer to open, as an index or a digest / diff_id (sha256:… or a unique
+    /// prefix of at least 6 hex digits)
+    #[arg(long, value_name = "N|DIGEST", requires = "goto")]
+    pub layer: Option<String>,
+    /// Show another scanner's findings beside layerscope's own, placed in the image and marked
+    /// where layerscope agrees: a Trivy JSON, SARIF or Kingfisher JSON report (repeatable; with
+    /// --json they are added as `external_findings`)
+    #[arg(long = "findings-from", value_name = "REPORT")]
+    pub findings_from: Vec<PathBuf>,
     /// Worker threads for reading layers (0 = one per core)
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,

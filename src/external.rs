@@ -1,18 +1,24 @@
 //! Findings from other scanners (`--findings-from REPORT`): Trivy JSON, SARIF (any tool, ours
-//! included) and Kingfisher JSON. Each is placed in the image: which layer holds the path, whether
-//! the final filesystem still shows it, and whether layerscope's own scan agrees.
+//! included) and Kingfisher JSON (or JSON Lines). Each is placed in the image: which layer holds
+//! the path, whether the final filesystem still shows it, and whether layerscope's own scan
+//! agrees.
+//!
+//! Reports may carry raw secrets (Trivy `Match`, Kingfisher `snippet`, SARIF `snippet`): they are
+//! kept in `ExternalFinding::snippet` and only ever shown through [`ExternalFinding::shown_snippet`]
+//! (masked unless the user asks).
 
 use std::fmt;
 
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::analysis::Analysis;
 use crate::findings::{Finding, FindingSource};
-use crate::paths::PathId;
+use crate::paths::{PathId, ROOT};
 use crate::secrets::Severity;
-use crate::tree::Change;
+use crate::tree::{Change, NO_ENTRY};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExternalFinding {
     pub tool: String,
     pub rule: String,
@@ -23,9 +29,47 @@ pub struct ExternalFinding {
     pub line: Option<u32>,
     pub layer_diff_id: Option<String>,
     pub layer_digest: Option<String>,
+    /// A layer the path itself names (a digest in an extraction folder, a layer tar member).
+    pub layer_hint: Option<String>,
+    /// What the report shows of the match. May be the raw secret: never print it unmasked.
+    pub snippet: Option<String>,
+    /// Where a finding that names no file is (a SARIF logical location).
+    pub location: Option<String>,
+    /// The scanner's own verdict on the secret (Kingfisher's validation status).
+    pub validation: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl ExternalFinding {
+    fn new(tool: &str) -> ExternalFinding {
+        ExternalFinding {
+            tool: tool.to_string(),
+            rule: String::new(),
+            title: String::new(),
+            severity: None,
+            path: None,
+            line: None,
+            layer_diff_id: None,
+            layer_digest: None,
+            layer_hint: None,
+            snippet: None,
+            location: None,
+            validation: None,
+        }
+    }
+
+    /// The snippet as it may be shown: masked with `secrets::mask` unless `reveal`.
+    pub fn shown_snippet(&self, reveal: bool) -> Option<String> {
+        let s = self.snippet.as_deref().filter(|s| !s.is_empty())?;
+        Some(if reveal {
+            s.to_string()
+        } else {
+            crate::secrets::mask(s.trim())
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Agreement {
     /// layerscope reports a finding for the same file version.
     Confirmed,
@@ -43,9 +87,35 @@ pub enum Agreement {
 pub struct Reconciled {
     pub ext: ExternalFinding,
     pub path: Option<PathId>,
+    /// The layer that holds the flagged bytes (the one to open).
     pub layer: Option<usize>,
+    /// The layer the report names, if it names one this image has.
+    pub stated_layer: Option<usize>,
     pub agreement: Agreement,
+    /// layerscope's own findings (indices into the findings given to `reconcile`) in the same
+    /// file version.
+    pub own: Vec<usize>,
     pub note: String,
+}
+
+impl Reconciled {
+    /// Does layerscope's own scan find something in the flagged file version?
+    pub fn agrees(&self) -> bool {
+        !self.own.is_empty()
+    }
+
+    /// A few words for a list row: the agreement, and for a deleted file whether layerscope
+    /// finds the secret too.
+    pub fn tag(&self) -> &'static str {
+        match (self.agreement, self.agrees()) {
+            (Agreement::Confirmed, _) => "agrees",
+            (Agreement::NoOwnFinding, _) => "no own finding",
+            (Agreement::Deleted, true) => "deleted, agrees",
+            (Agreement::Deleted, false) => "deleted, no own finding",
+            (Agreement::NotInImage, _) => "not in image",
+            (Agreement::Unplaced, _) => "unplaced",
+        }
+    }
 }
 
 impl fmt::Display for Agreement {
@@ -74,14 +144,42 @@ fn s(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
 
-fn clean_path(p: &str) -> String {
+fn str_at(v: &Value, ptr: &str) -> Option<String> {
+    v.pointer(ptr)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn line_of(v: Option<&Value>) -> Option<u32> {
+    v.and_then(Value::as_u64)
+        .and_then(|l| u32::try_from(l).ok())
+        .filter(|&l| l > 0)
+}
+
+pub(crate) fn clean_path(p: &str) -> String {
     // Kingfisher names files in archives `archive.tar | path`.
-    let p = p.rsplit(" | ").next().unwrap_or(p);
+    let p = p.rsplit(" | ").next().unwrap_or(p).trim();
     let p = p.strip_prefix("file://").unwrap_or(p);
     let p = percent_decode(p);
-    p.trim_start_matches("./")
-        .trim_start_matches('/')
-        .to_string()
+    let mut p = p.as_str();
+    loop {
+        let before = p.len();
+        p = p.trim_start_matches('/');
+        p = p.strip_prefix("./").unwrap_or(p);
+        if p.len() == before {
+            break;
+        }
+    }
+    p.trim_end_matches('/').to_string()
+}
+
+/// A 64-hex component in a path (`…/blobs/sha256/<hex>/…`, `…/sha256:<hex>/…`,
+/// `…/<hex>/layer.tar | …`): the layer an extraction folder or archive member names.
+fn layer_hint(raw: &str) -> Option<String> {
+    raw.split(['/', ' ', '|', ':', '_', '.', '\\'])
+        .find(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|h| h.to_ascii_lowercase())
 }
 
 fn percent_decode(p: &str) -> String {
@@ -103,21 +201,53 @@ fn percent_decode(p: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+fn is_kingfisher_item(i: &Value) -> bool {
+    i.get("finding").is_some_and(Value::is_object) && i.get("rule").is_some_and(Value::is_object)
+}
+
 /// Reads a report, telling its format by its shape. Returns the format name and the findings.
 pub fn parse_report(text: &str) -> Result<(&'static str, Vec<ExternalFinding>), String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    if v.get("runs").is_some() && v.get("version").is_some() {
+    let text = text.trim_start_matches('\u{feff}');
+    let v: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            // Kingfisher's JSON Lines output: one finding object per line.
+            let items: Option<Vec<Value>> = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| {
+                    serde_json::from_str::<Value>(l)
+                        .ok()
+                        .filter(is_kingfisher_item)
+                })
+                .collect();
+            return match items {
+                Some(items) if !items.is_empty() => Ok(("kingfisher", parse_kingfisher(&items))),
+                _ => Err(format!("not JSON ({e})")),
+            };
+        }
+    };
+    if v.get("runs").is_some_and(Value::is_array) && v.get("version").is_some() {
         return Ok(("sarif", parse_sarif(&v)));
     }
-    if v.get("Results").is_some() || v.get("SchemaVersion").is_some() {
+    if v.get("SchemaVersion").is_some()
+        || v.get("Results")
+            .is_some_and(|r| r.is_array() || r.is_null())
+    {
         return Ok(("trivy", parse_trivy(&v)));
     }
     let list = v.get("findings").or_else(|| v.as_array().map(|_| &v));
     if let Some(Value::Array(items)) = list {
-        if items
-            .iter()
-            .all(|i| i.get("finding").is_some() && i.get("rule").is_some())
-        {
+        // An empty list only counts when nothing else says what the document is (layerscope's
+        // own --json also has a `findings` list, of another shape).
+        let ok = if items.is_empty() {
+            v.is_array()
+                || v.as_object()
+                    .is_some_and(|o| !o.contains_key("schema_version"))
+        } else {
+            items.iter().all(is_kingfisher_item)
+        };
+        if ok {
             return Ok(("kingfisher", parse_kingfisher(items)));
         }
     }
@@ -139,25 +269,16 @@ fn parse_trivy(v: &Value) -> Vec<ExternalFinding> {
             .into_iter()
             .flatten()
         {
-            out.push(ExternalFinding {
-                tool: "trivy".into(),
-                rule: s(sec, "RuleID").unwrap_or_default(),
-                title: s(sec, "Title").unwrap_or_default(),
-                severity: severity(sec.get("Severity").and_then(Value::as_str)),
-                path: target.as_deref().map(clean_path),
-                line: sec
-                    .get("StartLine")
-                    .and_then(Value::as_u64)
-                    .map(|l| l as u32),
-                layer_diff_id: sec
-                    .pointer("/Layer/DiffID")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                layer_digest: sec
-                    .pointer("/Layer/Digest")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            });
+            let mut e = ExternalFinding::new("trivy");
+            e.rule = s(sec, "RuleID").unwrap_or_default();
+            e.title = s(sec, "Title").unwrap_or_default();
+            e.severity = severity(sec.get("Severity").and_then(Value::as_str));
+            e.path = target.as_deref().map(clean_path).filter(|p| !p.is_empty());
+            e.line = line_of(sec.get("StartLine"));
+            e.layer_diff_id = str_at(sec, "/Layer/DiffID");
+            e.layer_digest = str_at(sec, "/Layer/Digest");
+            e.snippet = s(sec, "Match");
+            out.push(e);
         }
         for vuln in r
             .get("Vulnerabilities")
@@ -170,29 +291,24 @@ fn parse_trivy(v: &Value) -> Vec<ExternalFinding> {
                     .then(|| target.clone())
                     .flatten()
             });
-            out.push(ExternalFinding {
-                tool: "trivy".into(),
-                rule: s(vuln, "VulnerabilityID").unwrap_or_default(),
-                title: format!(
-                    "{} {} {}",
-                    s(vuln, "PkgName").unwrap_or_default(),
-                    s(vuln, "InstalledVersion").unwrap_or_default(),
-                    s(vuln, "Title").unwrap_or_default()
-                )
-                .trim()
-                .to_string(),
-                severity: severity(vuln.get("Severity").and_then(Value::as_str)),
-                path: path.as_deref().map(clean_path),
-                line: None,
-                layer_diff_id: vuln
-                    .pointer("/Layer/DiffID")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                layer_digest: vuln
-                    .pointer("/Layer/Digest")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            });
+            let mut e = ExternalFinding::new("trivy");
+            e.rule = s(vuln, "VulnerabilityID").unwrap_or_default();
+            e.title = format!(
+                "{} {} {}",
+                s(vuln, "PkgName").unwrap_or_default(),
+                s(vuln, "InstalledVersion").unwrap_or_default(),
+                s(vuln, "Title").unwrap_or_default()
+            )
+            .trim()
+            .to_string();
+            e.severity = severity(vuln.get("Severity").and_then(Value::as_str));
+            e.path = path.as_deref().map(clean_path).filter(|p| !p.is_empty());
+            e.layer_diff_id = str_at(vuln, "/Layer/DiffID");
+            e.layer_digest = str_at(vuln, "/Layer/Digest");
+            if e.path.is_none() {
+                e.location = target.clone();
+            }
+            out.push(e);
         }
     }
     out
@@ -209,8 +325,9 @@ fn parse_sarif(v: &Value) -> Vec<ExternalFinding> {
         let tool = run
             .pointer("/tool/driver/name")
             .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
             .unwrap_or("sarif")
-            .to_string();
+            .to_ascii_lowercase();
         let rules = run.pointer("/tool/driver/rules").and_then(Value::as_array);
         for r in run
             .get("results")
@@ -218,36 +335,37 @@ fn parse_sarif(v: &Value) -> Vec<ExternalFinding> {
             .into_iter()
             .flatten()
         {
-            let rule = s(r, "ruleId").unwrap_or_default();
-            let rule_def =
-                rules.and_then(|rs| rs.iter().find(|d| s(d, "id").as_deref() == Some(&rule)));
+            let rule = s(r, "ruleId")
+                .or_else(|| str_at(r, "/rule/id"))
+                .unwrap_or_default();
+            let rule_def = r
+                .get("ruleIndex")
+                .and_then(Value::as_u64)
+                .and_then(|i| rules?.get(i as usize))
+                .filter(|d| s(d, "id").as_deref() == Some(&rule))
+                .or_else(|| rules?.iter().find(|d| s(d, "id").as_deref() == Some(&rule)));
             let loc = r.pointer("/locations/0");
             let props = loc.and_then(|l| l.get("properties"));
-            out.push(ExternalFinding {
-                tool: tool.clone(),
-                title: rule_def
-                    .and_then(|d| d.pointer("/shortDescription/text"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .or_else(|| {
-                        r.pointer("/message/text")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    })
-                    .unwrap_or_default(),
-                rule,
-                severity: severity(r.get("level").and_then(Value::as_str)),
-                path: loc
-                    .and_then(|l| l.pointer("/physicalLocation/artifactLocation/uri"))
-                    .and_then(Value::as_str)
-                    .map(clean_path),
-                line: loc
-                    .and_then(|l| l.pointer("/physicalLocation/region/startLine"))
-                    .and_then(Value::as_u64)
-                    .map(|l| l as u32),
-                layer_diff_id: props.and_then(|p| s(p, "layer_diff_id")),
-                layer_digest: props.and_then(|p| s(p, "layer_digest")),
-            });
+            let mut e = ExternalFinding::new(&tool);
+            e.title = rule_def
+                .and_then(|d| str_at(d, "/shortDescription/text").or_else(|| str_at(d, "/name")))
+                .or_else(|| str_at(r, "/message/text"))
+                .unwrap_or_default();
+            e.rule = rule;
+            e.severity = severity(
+                r.get("level")
+                    .or_else(|| rule_def.and_then(|d| d.pointer("/defaultConfiguration/level")))
+                    .and_then(Value::as_str),
+            );
+            let uri = loc.and_then(|l| str_at(l, "/physicalLocation/artifactLocation/uri"));
+            e.path = uri.as_deref().map(clean_path).filter(|p| !p.is_empty());
+            e.layer_hint = uri.as_deref().and_then(layer_hint);
+            e.line = line_of(loc.and_then(|l| l.pointer("/physicalLocation/region/startLine")));
+            e.snippet = loc.and_then(|l| str_at(l, "/physicalLocation/region/snippet/text"));
+            e.layer_diff_id = props.and_then(|p| s(p, "layer_diff_id"));
+            e.layer_digest = props.and_then(|p| s(p, "layer_digest"));
+            e.location = loc.and_then(|l| str_at(l, "/logicalLocations/0/name"));
+            out.push(e);
         }
     }
     out
@@ -258,29 +376,27 @@ fn parse_kingfisher(items: &[Value]) -> Vec<ExternalFinding> {
         .iter()
         .map(|i| {
             let f = &i["finding"];
-            ExternalFinding {
-                tool: "kingfisher".into(),
-                rule: i
-                    .pointer("/rule/id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                title: i
-                    .pointer("/rule/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                severity: match f.get("confidence").and_then(Value::as_str) {
-                    Some("high") => Some(Severity::High),
-                    Some("medium") => Some(Severity::Medium),
-                    Some("low") => Some(Severity::Low),
-                    _ => None,
-                },
-                path: s(f, "path").map(|p| clean_path(&p)),
-                line: f.get("line").and_then(Value::as_u64).map(|l| l as u32),
-                layer_diff_id: None,
-                layer_digest: None,
-            }
+            let mut e = ExternalFinding::new("kingfisher");
+            e.rule = str_at(i, "/rule/id").unwrap_or_default();
+            e.title = str_at(i, "/rule/name").unwrap_or_default();
+            e.severity = match f
+                .get("confidence")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("high") => Some(Severity::High),
+                Some("medium") => Some(Severity::Medium),
+                Some("low") => Some(Severity::Low),
+                _ => None,
+            };
+            let raw = s(f, "path");
+            e.path = raw.as_deref().map(clean_path).filter(|p| !p.is_empty());
+            e.layer_hint = raw.as_deref().and_then(layer_hint);
+            e.line = line_of(f.get("line"));
+            e.snippet = s(f, "snippet");
+            e.validation = str_at(f, "/validation/status");
+            e
         })
         .collect()
 }
@@ -288,66 +404,296 @@ fn parse_kingfisher(items: &[Value]) -> Vec<ExternalFinding> {
 /// Finds the image path a report means: exact, or the longest suffix that exists (reports made
 /// from an extracted copy carry the extraction folder in front).
 fn locate(a: &Analysis, p: &str) -> Option<PathId> {
-    if let Some(id) = a.tree.paths.lookup(p.as_bytes()) {
+    let known = |q: &str| {
+        a.tree
+            .paths
+            .lookup(q.as_bytes())
+            .filter(|&id| id != ROOT && !a.tree.versions(id).is_empty())
+    };
+    if let Some(id) = known(p) {
         return Some(id);
     }
     let mut rest = p;
     while let Some((_, tail)) = rest.split_once('/') {
-        if let Some(id) = a.tree.paths.lookup(tail.as_bytes()) {
-            if !a.tree.versions(id).is_empty() {
-                return Some(id);
-            }
+        if let Some(id) = known(tail) {
+            return Some(id);
         }
         rest = tail;
     }
     None
 }
 
+fn hex(s: &str) -> String {
+    s.rsplit(':').next().unwrap_or(s).to_ascii_lowercase()
+}
+
+/// The layer a report names by diff_id, digest, or a digest found in the path.
+fn stated_layer(a: &Analysis, e: &ExternalFinding) -> Option<usize> {
+    let want: Vec<String> = [&e.layer_diff_id, &e.layer_digest, &e.layer_hint]
+        .into_iter()
+        .flatten()
+        .map(|s| hex(s))
+        .filter(|h| !h.is_empty())
+        .collect();
+    if want.is_empty() {
+        return None;
+    }
+    a.layers.iter().position(|l| {
+        want.iter().any(|w| {
+            *w == hex(&l.diff_id)
+                || l.digest.as_deref().is_some_and(|d| *w == hex(d))
+                || l.computed_diff_id.as_deref().is_some_and(|d| *w == hex(d))
+                // A legacy `docker save` member, `<v1id>/layer.tar` (or `<hex>.tar`).
+                || l.member.as_deref().is_some_and(|m| {
+                    m.split('/')
+                        .any(|c| c.trim_end_matches(".gz").trim_end_matches(".tar").eq_ignore_ascii_case(w))
+                })
+        })
+    })
+}
+
+/// The build step of a layer, for a note: short, with secrets masked.
+fn step_text(a: &Analysis, layer: usize) -> Option<String> {
+    let h = a.layers.get(layer)?.history?;
+    let c = a.history.get(h)?.created_by.as_deref()?;
+    let shown = crate::tui::text::short_created_by(a.display_text(c, false));
+    let shown = shown.strip_prefix("RUN ").unwrap_or(&shown);
+    let mut t = crate::paths::escape(shown.as_bytes());
+    if t.chars().count() > 100 {
+        t = t.chars().take(99).collect::<String>() + "…";
+    }
+    Some(t)
+}
+
+fn by_step(a: &Analysis, layer: usize) -> String {
+    step_text(a, layer)
+        .map(|t| format!(" by `{t}`"))
+        .unwrap_or_default()
+}
+
+/// The last version of `path` at or before `upto` that holds an entry (the bytes to open).
+fn content_layer(a: &Analysis, path: PathId, upto: usize) -> Option<usize> {
+    a.tree
+        .versions(path)
+        .iter()
+        .rev()
+        .filter(|v| v.layer as usize <= upto)
+        .find(|v| v.present() && v.entry != NO_ENTRY)
+        .map(|v| v.layer as usize)
+}
+
+fn rules_of(own: &[Finding], idx: &[usize]) -> String {
+    let mut r: Vec<&str> = Vec::new();
+    for &i in idx {
+        if !r.contains(&&*own[i].rule) {
+            r.push(&own[i].rule);
+        }
+    }
+    r.join(", ")
+}
+
 pub fn reconcile(a: &Analysis, own: &[Finding], ext: Vec<ExternalFinding>) -> Vec<Reconciled> {
     let last = a.layers.len().saturating_sub(1);
     ext.into_iter()
         .map(|e| {
-            let stated_layer = a.layers.iter().position(|l| {
-                e.layer_diff_id.as_deref() == Some(l.diff_id.as_str())
-                    || (e.layer_digest.is_some() && e.layer_digest == l.digest)
-            });
+            let stated = stated_layer(a, &e);
             let Some(path) = e.path.as_deref().and_then(|p| locate(a, p)) else {
-                let (agreement, note) = match &e.path {
-                    Some(p) => (Agreement::NotInImage, format!("the scanner names /{p}, which no layer of this image holds")),
-                    None => (Agreement::Unplaced, "the report names no file".to_string()),
+                let (agreement, note) = match (&e.path, &e.location) {
+                    (Some(p), _) => (
+                        Agreement::NotInImage,
+                        format!(
+                            "the scanner names /{}, which no layer of this image holds{}",
+                            crate::paths::escape(p.as_bytes()),
+                            stated.map(|l| format!(" (the report places it in layer {l})")).unwrap_or_default()
+                        ),
+                    ),
+                    (None, Some(l)) => (
+                        Agreement::Unplaced,
+                        format!("not a file finding: {}", crate::paths::escape(l.as_bytes())),
+                    ),
+                    (None, None) => (Agreement::Unplaced, "the report names no file".to_string()),
                 };
-                return Reconciled { ext: e, path: None, layer: stated_layer, agreement, note };
+                return Reconciled { ext: e, path: None, layer: stated, stated_layer: stated, agreement, own: Vec::new(), note };
             };
-            let versions = a.tree.versions(path);
-            // The layer that holds the bytes: the stated one, else the last version with content.
-            let layer = stated_layer.or_else(|| {
-                versions.iter().rev().find(|v| v.present() && v.entry != crate::tree::NO_ENTRY).map(|v| v.layer as usize)
-            });
             let shown = a.path_string(path);
+            let mut extra = String::new();
+            // The layer that holds the flagged bytes: the stated one (or the version in effect
+            // there), else the last version with content.
+            let from_stated = stated.and_then(|l| {
+                let layer = content_layer(a, path, l);
+                if layer.is_none() {
+                    extra.push_str(&format!(
+                        "; the report places it in layer {l}, which does not hold /{shown}"
+                    ));
+                }
+                layer
+            });
+            let layer = from_stated.or_else(|| content_layer(a, path, last));
+            let own_idx: Vec<usize> = own
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.source == FindingSource::File && f.path == Some(path) && f.layer == layer)
+                .map(|(i, _)| i)
+                .collect();
+            let elsewhere: Vec<usize> = own
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.source == FindingSource::File && f.path == Some(path) && f.layer != layer)
+                .map(|(i, _)| i)
+                .collect();
             let visible = a.tree.exists_at(path, last);
-            let ours = own.iter().any(|f| f.source == FindingSource::File && f.path == Some(path) && (layer.is_none() || f.layer == layer));
-            let (agreement, note) = if !visible {
-                let gone = versions.iter().rev().find(|v| v.change == Change::Removed).map(|v| v.layer as usize);
-                let by = gone
-                    .and_then(|l| a.layers[l].history)
-                    .and_then(|h| a.history[h].created_by.clone())
-                    .map(|c| format!(" by `{}`", crate::paths::escape(c.trim().as_bytes())))
-                    .unwrap_or_default();
+            let lstr = |l: Option<usize>| l.map_or("?".to_string(), |l| l.to_string());
+            let (agreement, mut note) = if !visible {
+                let gone = a.tree.versions(path).iter().rev().find(|v| v.change == Change::Removed).map(|v| v.layer as usize);
+                let ours = if own_idx.is_empty() {
+                    "; layerscope's rules found nothing in it".to_string()
+                } else {
+                    format!("; layerscope finds it too ({})", rules_of(own, &own_idx))
+                };
                 (
                     Agreement::Deleted,
                     format!(
-                        "the scanner says /{shown} is in the image, but the final filesystem no longer shows it: deleted in layer {}{by}; its bytes stay in layer {}",
-                        gone.map_or("?".to_string(), |l| l.to_string()),
-                        layer.map_or("?".to_string(), |l| l.to_string())
+                        "the scanner says /{shown} is in the image, but the final filesystem no longer shows it: deleted in layer {}{}; its bytes stay in layer {}{ours}",
+                        lstr(gone),
+                        gone.map(|g| by_step(a, g)).unwrap_or_default(),
+                        lstr(layer),
                     ),
                 )
-            } else if ours {
-                (Agreement::Confirmed, format!("layerscope agrees: /{shown} holds a finding"))
+            } else if !own_idx.is_empty() {
+                let on_line: Vec<usize> = own_idx.iter().copied().filter(|&i| Some(own[i].line) == e.line).collect();
+                let note = match (e.line, on_line.is_empty()) {
+                    (Some(l), false) => format!("layerscope agrees: line {l} of /{shown} (layer {}) holds {}", lstr(layer), rules_of(own, &on_line)),
+                    (Some(l), true) => format!("layerscope agrees on the file: /{shown} (layer {}) holds {}, though not on line {l}", lstr(layer), rules_of(own, &own_idx)),
+                    (None, _) => format!("layerscope agrees: /{shown} (layer {}) holds {}", lstr(layer), rules_of(own, &own_idx)),
+                };
+                (Agreement::Confirmed, note)
             } else {
-                (Agreement::NoOwnFinding, format!("/{shown} is in the image; layerscope's rules found nothing there"))
+                (
+                    Agreement::NoOwnFinding,
+                    format!("/{shown} is in the image (layer {}); layerscope's rules found nothing there", lstr(layer)),
+                )
             };
-            let agreement = if agreement == Agreement::Deleted && ours { Agreement::Deleted } else { agreement };
-            Reconciled { ext: e, path: Some(path), layer, agreement, note }
+            // The flagged version was replaced later: the final file is not what the scanner saw.
+            if visible {
+                if let Some(s) = layer.and_then(|l| a.tree.superseded_by(path, l)).filter(|s| s.change == Change::Modified) {
+                    note.push_str(&format!(
+                        "; replaced in layer {}{}, this version still ships in layer {}",
+                        s.layer,
+                        by_step(a, s.layer as usize),
+                        lstr(layer)
+                    ));
+                }
+            }
+            if own_idx.is_empty() && !elsewhere.is_empty() {
+                let f = &own[elsewhere[0]];
+                note.push_str(&format!(
+                    "; layerscope finds {} in the version from layer {}",
+                    f.rule,
+                    lstr(f.layer)
+                ));
+            }
+            note.push_str(&extra);
+            Reconciled { ext: e, path: Some(path), layer, stated_layer: stated, agreement, own: own_idx, note }
         })
         .collect()
+}
+
+/// One external finding in the `--json` output (`external_findings`).
+#[derive(Serialize, Debug)]
+pub struct ExternalOut {
+    pub tool: String,
+    pub rule: String,
+    pub title: String,
+    pub severity: Option<Severity>,
+    /// The path as placed in the image (`/root/.netrc`), or as the report gives it.
+    pub path: Option<String>,
+    pub line: Option<u32>,
+    pub layer: Option<usize>,
+    pub agreement: Agreement,
+    /// layerscope's own rules that fire in the same file version.
+    pub own_rules: Vec<String>,
+    pub note: String,
+    /// What the report shows of the match: masked unless `--show-secrets`.
+    pub snippet: Option<String>,
+}
+
+pub fn to_json(
+    a: &Analysis,
+    own: &[Finding],
+    recs: &[Reconciled],
+    show_secrets: bool,
+) -> Vec<ExternalOut> {
+    recs.iter()
+        .map(|r| {
+            let mut rules: Vec<String> = Vec::new();
+            for &i in &r.own {
+                if !rules.iter().any(|x| **x == *own[i].rule) {
+                    rules.push(own[i].rule.to_string());
+                }
+            }
+            ExternalOut {
+                tool: r.ext.tool.clone(),
+                rule: r.ext.rule.clone(),
+                title: r.ext.title.clone(),
+                severity: r.ext.severity,
+                path: match r.path {
+                    Some(p) => Some(format!("/{}", a.path_string(p))),
+                    None => r.ext.path.as_ref().map(|p| format!("/{p}")),
+                },
+                line: r.ext.line,
+                layer: r.layer,
+                agreement: r.agreement,
+                own_rules: rules,
+                note: r.note.clone(),
+                snippet: r.ext.shown_snippet(show_secrets),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_cleaned() {
+        assert_eq!(clean_path("/root/.netrc"), "root/.netrc");
+        assert_eq!(clean_path("./app/.env"), "app/.env");
+        assert_eq!(clean_path("file:///root/.netrc"), "root/.netrc");
+        assert_eq!(clean_path("demo.tar | root/.netrc"), "root/.netrc");
+        assert_eq!(clean_path("app/my%20file"), "app/my file");
+        assert_eq!(clean_path("//.//x"), "x");
+    }
+
+    #[test]
+    fn layer_hints_come_from_digests_in_paths() {
+        let h = "ab".repeat(32);
+        assert_eq!(
+            layer_hint(&format!("/tmp/x/blobs/sha256/{h}/root/.netrc")),
+            Some(h.clone())
+        );
+        assert_eq!(layer_hint(&format!("img.tar | {h}.tar | a")), Some(h));
+        assert_eq!(layer_hint("/tmp/x/root/.netrc"), None);
+    }
+
+    #[test]
+    fn unknown_documents_are_refused() {
+        assert!(parse_report("hello").is_err());
+        assert!(parse_report("{\"a\":1}").is_err());
+        assert!(parse_report("{\"schema_version\":1,\"findings\":[]}").is_err());
+        assert!(parse_report("{\"findings\":[{\"rule\":\"x\"}]}").is_err());
+        let (fmt, v) = parse_report("{\"findings\":[]}").unwrap();
+        assert_eq!((fmt, v.len()), ("kingfisher", 0));
+    }
+
+    #[test]
+    fn snippets_are_masked_unless_revealed() {
+        let mut e = ExternalFinding::new("x");
+        e.snippet = Some("ghp_0123456789abcdefghij".into());
+        assert_eq!(e.shown_snippet(false).as_deref(), Some("ghp_…"));
+        assert_eq!(
+            e.shown_snippet(true).as_deref(),
+            Some("ghp_0123456789abcdefghij")
+        );
+    }
 }

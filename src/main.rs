@@ -3,15 +3,17 @@
 
 mod cli;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, ExportArgs, RunArgs};
-use layerscope::analysis::{analyze_input, AnalyzeOptions};
+use layerscope::analysis::{analyze_input, Analysis, AnalyzeOptions};
+use layerscope::external::{self, ExternalFinding};
 use layerscope::layer::PassState;
 use layerscope::report::ci::{self, Policy};
 use layerscope::secrets::{RuleSet, Scanner, Severity};
@@ -144,8 +146,35 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
         .unwrap_or_else(demo_image);
     let state = PassState::default();
     let interactive = !(args.json || args.sarif.is_some() || args.ci);
-    if interactive {
+    // Reports are read first: a wrong file fails fast, before the image is read.
+    let reports = read_reports(&args.findings_from)?;
+    let triage = args.goto.is_some() || !args.findings_from.is_empty();
+    if interactive && !triage {
         layerscope::tui::run(&path.to_string_lossy(), &opts, scanner)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if interactive {
+        // Triage: the image is analysed before the terminal is taken, so a wrong --goto or
+        // --layer is a one-line error, not a half-drawn screen.
+        let input = path.to_string_lossy().into_owned();
+        let opts = AnalyzeOptions {
+            spool_compressed: true,
+            ..opts
+        };
+        let a = analyze_with_notice(&input, &opts, &state, scanner.as_ref())?;
+        let goto = match &args.goto {
+            Some(p) => Some(
+                layerscope::goto::resolve(&a, p, args.layer.as_deref())
+                    .map_err(anyhow::Error::msg)?,
+            ),
+            None => None,
+        };
+        let ext = external::reconcile(&a, &a.findings, reports);
+        let triage = layerscope::tui::Triage {
+            goto,
+            external: ext,
+        };
+        layerscope::tui::run_loaded(&input, Arc::new(a), scanner, triage)?;
         return Ok(ExitCode::SUCCESS);
     }
     let a = analyze_input(
@@ -157,11 +186,35 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
     )?;
     if args.json {
         let report = layerscope::report::json::build(&a, args.show_secrets);
-        // Serialised straight into a buffered writer: on a 350,000-file image the text is
-        // 70 MB, and a String of it (doubling as it grows) was half of the peak memory.
-        write_output_with(args.output.as_deref(), &mut |out| {
-            serde_json::to_writer_pretty(&mut *out, &report)?;
-            out.write_all(b"\n")?;
+        let external_findings = if args.findings_from.is_empty() {
+            None
+        } else {
+            let recs = external::reconcile(&a, &a.findings, reports);
+            Some(serde_json::to_value(external::to_json(
+                &a,
+                &a.findings,
+                &recs,
+                args.show_secrets,
+            ))?)
+        };
+        /// The report and, when asked for, the reconciled external findings as one more key.
+        #[derive(serde::Serialize)]
+        struct Out<'r, R: serde::Serialize> {
+            #[serde(flatten)]
+            report: &'r R,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            external_findings: Option<serde_json::Value>,
+        }
+        let out = Out {
+            report: &report,
+            external_findings,
+        };
+        // Serialised straight into a buffered writer, not through a serde_json::Value and a
+        // String: on a 350,000-file image the text is 70 MB and those were most of the peak
+        // memory.
+        write_output_with(args.output.as_deref(), &mut |w| {
+            serde_json::to_writer_pretty(&mut *w, &out)?;
+            w.write_all(b"\n")?;
             Ok(())
         })?;
     }
@@ -217,12 +270,12 @@ fn run_export(args: ExportArgs) -> Result<ExitCode> {
     )?;
     let layer = match &args.layer {
         Some(l) => Some(
-            layerscope::select::layer_by_ref(&a, l)
+            layerscope::goto::resolve_layer(&a, l)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?,
         ),
         None => None,
     };
-    let (layer, entry) = layerscope::select::file_version(&a, args.path.as_bytes(), layer)
+    let (layer, entry) = layerscope::goto::file_version(&a, args.path.as_bytes(), layer)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?;
     let written = layerscope::export::export(&a, layer, entry, &args.output, args.force)
         .map_err(|e| anyhow::anyhow!("export: {e}"))?;
@@ -232,6 +285,38 @@ fn run_export(args: ExportArgs) -> Result<ExitCode> {
         written.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads every `--findings-from` report; an unreadable or unrecognised one is an error.
+fn read_reports(paths: &[PathBuf]) -> Result<Vec<ExternalFinding>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("--findings-from {}: cannot read the report", p.display()))?;
+        let (_, found) = external::parse_report(&text)
+            .map_err(|e| anyhow::anyhow!("--findings-from {}: {e}", p.display()))?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Analyses the image before the view opens, saying so on a terminal's stderr.
+fn analyze_with_notice(
+    input: &str,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+) -> Result<Analysis> {
+    let tty = std::io::stderr().is_terminal();
+    if tty {
+        eprint!("layerscope: reading {input}…");
+    }
+    let r = analyze_input(input, opts, state, scanner, &mut |_, _| {});
+    if tty {
+        // Erase the notice: the view (or the error line) takes its place.
+        eprint!("\r\x1b[2K");
+    }
+    Ok(r?)
 }
 
 /// Writes all or nothing: a temp file beside the target, renamed into place.

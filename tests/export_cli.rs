@@ -90,8 +90,8 @@ fn layers_by_digest_and_bad_references() {
     ]);
     assert_eq!(code, 0, "{err}");
     for (layer, path, needle) in [
-        ("99", "/app/.env", "does not exist"),
-        ("zz", "/app/.env", "neither"),
+        ("99", "/app/.env", "no such layer"),
+        ("zz", "/app/.env", "give a layer index"),
         ("5", "/nope", "in no layer"),
     ] {
         let (code, _, err) = run(&[

@@ -9,7 +9,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 use crate::analysis::Analysis;
+use crate::external::Reconciled;
 use crate::findings::FindingSource;
+use crate::goto::Goto;
 use crate::paths::{PathId, ROOT};
 use crate::tree::NO_ENTRY;
 use crate::tui::action::{Action, Cmd, Effect, ExportReq, MouseKind, Progress, WorkerMsg};
@@ -97,11 +99,38 @@ pub enum PromptKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
     None,
-    Help { scroll: usize },
-    Prompt { kind: PromptKind, text: String },
-    Confirm { req: ExportReq, message: String },
-    Results { list: ListState },
-    Explain { finding: usize, scroll: usize },
+    Help {
+        scroll: usize,
+    },
+    Prompt {
+        kind: PromptKind,
+        text: String,
+    },
+    Confirm {
+        req: ExportReq,
+        message: String,
+    },
+    Results {
+        list: ListState,
+    },
+    Explain {
+        finding: usize,
+        scroll: usize,
+    },
+    /// Details of a finding from another scanner's report (index into `View::external`).
+    ExplainExternal {
+        index: usize,
+        scroll: usize,
+    },
+}
+
+/// A row of the findings pane: another scanner's finding (listed first), or one of ours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingRow {
+    /// Index into `View::external`.
+    External(usize),
+    /// Index into the analysis' findings.
+    Own(usize),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -137,6 +166,8 @@ pub struct View {
     pub tree: ListState,
     pub preview: PreviewState,
     pub findings: ListState,
+    /// Findings from other scanners' reports (`--findings-from`), placed in this image.
+    pub external: Vec<Reconciled>,
     pub search: SearchState,
     pub layer_scroll: usize,
     pub image_scroll: usize,
@@ -188,6 +219,7 @@ impl View {
             tree: ListState::default(),
             preview: PreviewState::default(),
             findings: ListState::default(),
+            external: Vec::new(),
             search: SearchState::default(),
             layer_scroll: 0,
             image_scroll: 0,
@@ -246,6 +278,30 @@ impl View {
             }
         }
         self.tree.clamp(self.rows.len());
+    }
+
+    /// Rows of the findings pane: external findings first, then ours.
+    pub fn finding_rows(&self) -> usize {
+        self.external.len() + self.m.order.len()
+    }
+
+    pub fn finding_row(&self, i: usize) -> Option<FindingRow> {
+        if i < self.external.len() {
+            Some(FindingRow::External(i))
+        } else {
+            self.m
+                .order
+                .get(i - self.external.len())
+                .map(|&f| FindingRow::Own(f))
+        }
+    }
+
+    /// The external finding selected in the findings pane, if one is.
+    pub fn selected_external(&self) -> Option<&Reconciled> {
+        match self.finding_row(self.findings.sel)? {
+            FindingRow::External(i) => self.external.get(i),
+            FindingRow::Own(_) => None,
+        }
     }
 
     pub fn row_index(&self, p: PathId) -> Option<usize> {
@@ -311,10 +367,20 @@ impl App {
     }
 
     pub fn areas(&self) -> Areas {
-        layout::compute(
+        layout::compute_with_status(
             Rect::new(0, 0, self.width, self.height),
             self.zoom.then_some(self.focus),
+            self.status_height(),
         )
+    }
+
+    /// Lines of the status area: two while other scanners' findings are listed (their notes are
+    /// long), one otherwise.
+    pub fn status_height(&self) -> u16 {
+        match self.view() {
+            Some(v) if !v.external.is_empty() => 2,
+            _ => 1,
+        }
     }
 
     fn inner_height(&self, pane: Pane) -> usize {
@@ -481,7 +547,7 @@ impl App {
         v.hist.follow(hh, hl);
         v.tree.clamp(v.rows.len());
         v.tree.follow(th, v.rows.len());
-        let fl = v.m.order.len();
+        let fl = v.finding_rows();
         v.findings.clamp(fl);
         v.findings.follow(fh, fl);
     }
@@ -673,7 +739,7 @@ impl App {
                 let (cur, len) = match pane {
                     Pane::History => (v.hist, v.visible_hist().len()),
                     Pane::Tree => (v.tree, v.rows.len()),
-                    Pane::Findings => (v.findings, v.m.order.len()),
+                    Pane::Findings => (v.findings, v.finding_rows()),
                     _ => return,
                 };
                 let target = cur.off + row;
@@ -714,7 +780,7 @@ impl App {
                 }
             }
             Pane::Findings => {
-                v.findings.move_by(d, v.m.order.len());
+                v.findings.move_by(d, v.finding_rows());
             }
             Pane::Preview => {
                 let len = v.preview.doc.as_ref().map_or(0, |d| d.body_len());
@@ -768,7 +834,7 @@ impl App {
                 }
                 return;
             }
-            Overlay::Explain { scroll, .. } => {
+            Overlay::Explain { scroll, .. } | Overlay::ExplainExternal { scroll, .. } => {
                 match c {
                     Cmd::Down => *scroll += 1,
                     Cmd::Up => *scroll = scroll.saturating_sub(1),
@@ -1038,11 +1104,17 @@ impl App {
             }
             Cmd::Explain => {
                 let Phase::Ready(v) = &self.phase else { return };
-                if let Some(&f) = v.m.order.get(v.findings.sel) {
-                    self.overlay = Overlay::Explain {
-                        finding: f,
-                        scroll: 0,
-                    };
+                match v.finding_row(v.findings.sel) {
+                    Some(FindingRow::Own(f)) => {
+                        self.overlay = Overlay::Explain {
+                            finding: f,
+                            scroll: 0,
+                        }
+                    }
+                    Some(FindingRow::External(index)) => {
+                        self.overlay = Overlay::ExplainExternal { index, scroll: 0 }
+                    }
+                    None => {}
                 }
             }
             _ => {}
@@ -1256,8 +1328,10 @@ impl App {
         let Phase::Ready(v) = &mut self.phase else {
             return;
         };
-        let Some(&fi) = v.m.order.get(v.findings.sel) else {
-            return;
+        let fi = match v.finding_row(v.findings.sel) {
+            Some(FindingRow::Own(fi)) => fi,
+            Some(FindingRow::External(i)) => return self.jump_to_external(i, fx),
+            None => return,
         };
         let a = v.m.a.clone();
         let f = &a.findings[fi];
@@ -1286,6 +1360,58 @@ impl App {
                     false,
                 ));
             }
+        }
+    }
+}
+
+impl App {
+    /// Lists other scanners' findings in the findings pane (before ours) and selects the first,
+    /// with the findings pane focused.
+    pub fn set_external(&mut self, ext: Vec<Reconciled>) {
+        let Phase::Ready(v) = &mut self.phase else {
+            return;
+        };
+        let any = !ext.is_empty();
+        v.external = ext;
+        v.findings = ListState::default();
+        if any {
+            self.focus = Pane::Findings;
+        }
+        self.follow_all();
+    }
+
+    /// Opens a file version: the tree as of its layer, the path expanded and selected, the
+    /// preview on it.
+    pub fn goto(&mut self, g: Goto) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        self.jump_to(g.layer, g.path, None, &mut fx);
+        fx
+    }
+
+    /// The status line for the selected external finding: tool, agreement and the note.
+    pub fn external_status(r: &Reconciled) -> String {
+        format!("[{}] {}: {}", r.ext.tool, r.tag(), r.note)
+    }
+
+    fn jump_to_external(&mut self, i: usize, fx: &mut Vec<Effect>) {
+        let Phase::Ready(v) = &self.phase else { return };
+        let Some(r) = v.external.get(i) else { return };
+        let status = App::external_status(r);
+        match (r.path, r.layer) {
+            (Some(path), Some(layer)) => {
+                // Open at our own match on the same line when there is one.
+                let a = v.m.a.clone();
+                let own = |f: &usize| a.findings.get(*f);
+                let target = r
+                    .own
+                    .iter()
+                    .filter_map(own)
+                    .find(|f| r.ext.line.is_none_or(|l| f.line == l))
+                    .map(|f| f.span.start as u64);
+                self.jump_to(layer, path, target, fx);
+                self.message = Some((status, false));
+            }
+            _ => self.message = Some((status, true)),
         }
     }
 }

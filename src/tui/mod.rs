@@ -79,11 +79,51 @@ fn install_panic_hook() {
     });
 }
 
-/// Opens `path` in the interactive view and runs until the user quits.
-pub fn run(input: &str, opts: &AnalyzeOptions, scanner: Option<Scanner>) -> anyhow::Result<()> {
+/// Where the view starts when the image was analysed before the terminal was taken (triage:
+/// `--goto`, `--findings-from`).
+#[derive(Default)]
+pub struct Triage {
+    pub goto: Option<crate::goto::Goto>,
+    /// Other scanners' findings, reconciled against `Analysis::findings`.
+    pub external: Vec<crate::external::Reconciled>,
+}
+
+/// Does the interactive view have a terminal to run in?
+pub fn check_terminal() -> anyhow::Result<()> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         anyhow::bail!("the interactive view needs a terminal; use --json for a report");
     }
+    Ok(())
+}
+
+/// Opens `path` in the interactive view and runs until the user quits.
+pub fn run(input: &str, opts: &AnalyzeOptions, scanner: Option<Scanner>) -> anyhow::Result<()> {
+    run_with(input, opts, scanner, None)
+}
+
+/// Opens an image already analysed (with the scanner that scanned it, for rule descriptions),
+/// starting on the triage target.
+pub fn run_loaded(
+    input: &str,
+    a: Arc<Analysis>,
+    scanner: Option<Scanner>,
+    triage: Triage,
+) -> anyhow::Result<()> {
+    run_with(
+        input,
+        &AnalyzeOptions::default(),
+        scanner,
+        Some((a, triage)),
+    )
+}
+
+fn run_with(
+    input: &str,
+    opts: &AnalyzeOptions,
+    scanner: Option<Scanner>,
+    loaded: Option<(Arc<Analysis>, Triage)>,
+) -> anyhow::Result<()> {
+    check_terminal()?;
     let (keymap, key_errors) = Keymap::load();
     let theme = Theme::from_env();
 
@@ -115,14 +155,17 @@ pub fn run(input: &str, opts: &AnalyzeOptions, scanner: Option<Scanner>) -> anyh
         spool_compressed: true,
         ..opts.clone()
     };
-    worker::spawn_load(
-        input.to_string(),
-        opts,
-        scanner.map(Arc::new),
-        pass.clone(),
-        fetch.clone(),
-        tx.clone(),
-    );
+    let preloaded = loaded.as_ref().map(|(a, _)| a.clone());
+    if loaded.is_none() {
+        worker::spawn_load(
+            input.to_string(),
+            opts,
+            scanner.map(Arc::new),
+            pass.clone(),
+            fetch.clone(),
+            tx.clone(),
+        );
+    }
     let stop = Arc::new(AtomicBool::new(false));
     spawn_input(tx.clone(), stop.clone());
 
@@ -130,10 +173,19 @@ pub fn run(input: &str, opts: &AnalyzeOptions, scanner: Option<Scanner>) -> anyh
         tx,
         pass,
         fetch,
-        analysis: None,
+        analysis: preloaded,
         slot: Arc::new(Slot::default()),
         search: None,
     };
+    if let Some((a, triage)) = loaded {
+        worker::spawn_preview(a.clone(), rt.slot.clone(), rt.tx.clone());
+        let mut fx = app.update(Action::Worker(WorkerMsg::Loaded(Ok(a))));
+        app.set_external(triage.external);
+        if let Some(g) = triage.goto {
+            fx.extend(app.goto(g));
+        }
+        rt.apply(fx);
+    }
     let result = event_loop(&mut term, &mut app, &theme, &rx, &mut rt);
     stop.store(true, Ordering::Relaxed);
     rt.slot.close();

@@ -127,13 +127,14 @@ impl PreviewDoc {
     }
 }
 
-fn step_of(a: &Analysis, layer: usize) -> String {
+/// The build step that made `layer`, short; secrets in it masked unless `reveal`.
+fn step_of(a: &Analysis, layer: usize, reveal: bool) -> String {
     a.layers
         .get(layer)
         .and_then(|l| l.history)
         .and_then(|h| a.history.get(h))
         .and_then(|h| h.created_by.as_deref())
-        .map(short_created_by)
+        .map(|c| short_created_by(a.display_text(c, reveal)))
         .unwrap_or_else(|| format!("layer {layer}"))
 }
 
@@ -153,7 +154,7 @@ pub fn build(
     let v = *v;
     let source: Option<Version> = if v.change == Change::Removed {
         let prev = a.tree.previous(v.path, v.layer as usize).copied();
-        let step = step_of(a, v.layer as usize);
+        let step = step_of(a, v.layer as usize, req.reveal);
         match prev.and_then(|p| a.entry(&p).map(|e| (p, e))) {
             Some((p, e)) if e.kind.has_content() => doc.banner.push(format!(
                 "ghost: removed in layer {} by `{}`, still readable from layer {} ({})",
@@ -182,7 +183,7 @@ pub fn build(
     }
     if v.change != Change::Removed {
         if let Some(s) = a.tree.superseded_by(src.path, src.layer as usize) {
-            let step = step_of(a, s.layer as usize);
+            let step = step_of(a, s.layer as usize, req.reveal);
             if s.change == Change::Removed && is_file(a, &src) {
                 doc.banner.push(format!(
                     "later removed in layer {} by `{}`: these bytes still ship in layer {}",

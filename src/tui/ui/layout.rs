@@ -40,9 +40,16 @@ impl Areas {
 }
 
 pub fn compute(area: Rect, zoom: Option<Pane>) -> Areas {
+    compute_with_status(area, zoom, 1)
+}
+
+/// As `compute`, with a status area of `status_h` lines (2 while other scanners' findings are
+/// listed, so their notes fit).
+pub fn compute_with_status(area: Rect, zoom: Option<Pane>, status_h: u16) -> Areas {
+    let status_h = status_h.clamp(1, area.height.saturating_sub(1).max(1));
     let [main, status] = Layout::default()
         .direction(Direction::Vertical)
-        .constraints([Constraint::Min(1), Constraint::Length(1)])
+        .constraints([Constraint::Min(1), Constraint::Length(status_h)])
         .areas(area);
     let mut a = Areas {
         status,

@@ -20,7 +20,8 @@ use crate::tui::theme::Theme;
 /// Draws one frame.
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let area = f.area();
-    let areas = layout::compute(area, app.zoom.then_some(app.focus));
+    let areas =
+        layout::compute_with_status(area, app.zoom.then_some(app.focus), app.status_height());
     match &app.phase {
         Phase::Loading(p) => loading(f, areas.main, app, p, theme),
         Phase::Failed(e) => failed(f, areas.main, app, e, theme),
@@ -164,10 +165,18 @@ fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some((m, err)) = &app.message {
         let style = if *err { theme.error } else { theme.text };
         f.render_widget(
-            Paragraph::new(truncate(&clean(m), area.width as usize)).style(style),
+            Paragraph::new(wrap_status(&clean(m), area)).style(style),
             area,
         );
         return;
+    }
+    // Another scanner's finding selected: its note says where it is and whether we agree.
+    if app.focus == Pane::Findings && matches!(app.overlay, Overlay::None) {
+        if let Some(r) = app.view().and_then(|v| v.selected_external()) {
+            let lines = wrap_status(&clean(&App::external_status(r)), area);
+            f.render_widget(Paragraph::new(lines).style(theme.text), area);
+            return;
+        }
     }
     let hints: Vec<(String, &str)> = match (&app.phase, &app.overlay) {
         (_, Overlay::Prompt { .. }) => vec![("Enter".into(), "accept"), ("Esc".into(), "cancel")],
@@ -177,7 +186,7 @@ fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("Esc".into(), "close"),
             ("s".into(), "new search"),
         ],
-        (_, Overlay::Help { .. } | Overlay::Explain { .. }) => {
+        (_, Overlay::Help { .. } | Overlay::Explain { .. } | Overlay::ExplainExternal { .. }) => {
             vec![("Esc".into(), "close"), ("j/k".into(), "scroll")]
         }
         (Phase::Loading(_), _) => vec![("Esc".into(), "cancel"), ("q".into(), "quit")],
@@ -196,6 +205,31 @@ fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         used += w;
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Text over the status area's lines, broken at spaces, the last line cut with an ellipsis.
+fn wrap_status(text: &str, area: Rect) -> Vec<Line<'static>> {
+    let w = (area.width as usize).max(1);
+    let mut lines = Vec::new();
+    let mut rest: &str = text;
+    for i in 0..area.height as usize {
+        if rest.is_empty() {
+            break;
+        }
+        if i + 1 == area.height as usize {
+            lines.push(Line::raw(truncate(rest, w)));
+            break;
+        }
+        let cut = rest.char_indices().nth(w).map_or(rest.len(), |(b, _)| b);
+        let brk = if cut < rest.len() {
+            rest[..cut].rfind(' ').map_or(cut, |b| b + 1)
+        } else {
+            cut
+        };
+        lines.push(Line::raw(rest[..brk].trim_end().to_string()));
+        rest = &rest[brk..];
+    }
+    lines
 }
 
 pub(crate) fn centered(area: Rect, pct_w: u16, h: u16) -> Rect {
@@ -298,6 +332,9 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Overlay::Results { list } => panes::results(f, area, app, *list, theme),
         Overlay::Explain { finding, scroll } => {
             panes::explain(f, area, app, *finding, *scroll, theme)
+        }
+        Overlay::ExplainExternal { index, scroll } => {
+            panes::explain_external(f, area, app, *index, *scroll, theme)
         }
     }
 }

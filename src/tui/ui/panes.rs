@@ -7,9 +7,10 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::analysis::Analysis;
+use crate::external::{Agreement, Reconciled};
 use crate::findings::{Finding, FindingSource, Status};
 use crate::secrets::Severity;
-use crate::tui::app::{App, ListState, Pane, View};
+use crate::tui::app::{App, FindingRow, ListState, Pane, View};
 use crate::tui::text::{clean, human, short_created_by, truncate};
 use crate::tui::theme::Theme;
 use crate::tui::ui::{block, centered, pad};
@@ -407,39 +408,30 @@ pub(crate) fn findings(f: &mut Frame, r: Rect, c: &Ctx) {
     let v = c.v;
     let a = v.a();
     let t = c.theme;
-    let b = block(
-        format!(" Findings · {} ", a.findings.len()),
-        c.focused(Pane::Findings),
-        t,
-    );
+    let title = if v.external.is_empty() {
+        format!(" Findings · {} ", a.findings.len())
+    } else {
+        format!(
+            " Findings · {} · {} from reports ",
+            a.findings.len(),
+            v.external.len()
+        )
+    };
+    let b = block(title, c.focused(Pane::Findings), t);
     let inner = b.inner(r);
     f.render_widget(b, r);
-    if v.m.order.is_empty() {
+    if v.finding_rows() == 0 {
         f.render_widget(Paragraph::new("no secrets found").style(t.dim), inner);
         return;
     }
     let w = inner.width as usize;
     let mut lines = Vec::new();
-    for (i, &fi) in
-        v.m.order
-            .iter()
-            .enumerate()
-            .skip(v.findings.off)
-            .take(inner.height as usize)
-    {
-        let fd = &a.findings[fi];
-        let st = fd.status.name();
-        let place = finding_place(a, fd);
-        let used = 5 + st.len() + 1 + place.chars().count() + 1;
-        let spans = vec![
-            sev_label(fd.severity, t),
-            Span::raw(" "),
-            Span::styled(st.to_string(), status_style(fd.status, t)),
-            Span::raw(" "),
-            Span::raw(truncate(&place, w.saturating_sub(6 + st.len()))),
-            Span::raw(" "),
-            Span::styled(truncate(&clean(&fd.title), w.saturating_sub(used)), t.dim),
-        ];
+    for i in (v.findings.off..v.finding_rows()).take(inner.height as usize) {
+        let spans = match v.finding_row(i) {
+            Some(FindingRow::Own(fi)) => own_row(a, &a.findings[fi], w, t),
+            Some(FindingRow::External(x)) => external_row(a, &v.external[x], w, t),
+            None => continue,
+        };
         let style = if i == v.findings.sel {
             c.sel_style(Pane::Findings)
         } else {
@@ -448,6 +440,164 @@ pub(crate) fn findings(f: &mut Frame, r: Rect, c: &Ctx) {
         lines.push(pad(spans, w, style));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn own_row(a: &Analysis, fd: &Finding, w: usize, t: &Theme) -> Vec<Span<'static>> {
+    let st = fd.status.name();
+    let place = finding_place(a, fd);
+    let used = 5 + st.len() + 1 + place.chars().count() + 1;
+    vec![
+        sev_label(fd.severity, t),
+        Span::raw(" "),
+        Span::styled(st.to_string(), status_style(fd.status, t)),
+        Span::raw(" "),
+        Span::raw(truncate(&place, w.saturating_sub(6 + st.len()))),
+        Span::raw(" "),
+        Span::styled(truncate(&clean(&fd.title), w.saturating_sub(used)), t.dim),
+    ]
+}
+
+fn agreement_style(r: &Reconciled, t: &Theme) -> Style {
+    match r.agreement {
+        Agreement::Confirmed => t.finding,
+        Agreement::Deleted => t.ghost,
+        Agreement::NoOwnFinding | Agreement::NotInImage => t.warning,
+        Agreement::Unplaced => t.dim,
+    }
+}
+
+/// Where an external finding is, in a few words.
+pub(crate) fn external_place(a: &Analysis, r: &Reconciled) -> String {
+    let line = r.ext.line.map(|l| format!(":{l}")).unwrap_or_default();
+    match (r.path, r.layer) {
+        (Some(p), Some(l)) => format!("L{l} /{}{line}", a.path_string(p)),
+        (Some(p), None) => format!("/{}{line}", a.path_string(p)),
+        (None, _) => match (&r.ext.path, &r.ext.location) {
+            (Some(p), _) => format!("/{}{line}", clean(p)),
+            (None, Some(l)) => clean(l),
+            (None, None) => "-".into(),
+        },
+    }
+}
+
+fn external_row(a: &Analysis, r: &Reconciled, w: usize, t: &Theme) -> Vec<Span<'static>> {
+    let tool = format!("[{}]", clean(&r.ext.tool));
+    let tag = r.tag();
+    let place = external_place(a, r);
+    let sev = match r.ext.severity {
+        Some(s) => sev_label(s, t),
+        None => Span::styled("?   ", t.dim),
+    };
+    let used = tool.chars().count() + 1 + 5 + tag.len() + 1 + place.chars().count() + 1;
+    let title = if r.ext.title.is_empty() {
+        &r.ext.rule
+    } else {
+        &r.ext.title
+    };
+    vec![
+        Span::styled(tool.clone(), t.title),
+        Span::raw(" "),
+        sev,
+        Span::raw(" "),
+        Span::styled(tag.to_string(), agreement_style(r, t)),
+        Span::raw(" "),
+        Span::raw(truncate(
+            &place,
+            w.saturating_sub(tool.chars().count() + 7 + tag.len()),
+        )),
+        Span::raw(" "),
+        Span::styled(truncate(&clean(title), w.saturating_sub(used)), t.dim),
+    ]
+}
+
+/// Details of another scanner's finding: what it says, where it is in this image, whether
+/// layerscope agrees.
+pub(crate) fn explain_external(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    index: usize,
+    scroll: usize,
+    t: &Theme,
+) {
+    let Some(v) = app.view() else { return };
+    let a = v.a();
+    let Some(r) = v.external.get(index) else {
+        return;
+    };
+    let rect = centered(area, 84, area.height.saturating_sub(2).max(3));
+    f.render_widget(Clear, rect);
+    let kv = |k: &str, val: String| -> Line<'static> {
+        Line::from(vec![
+            Span::styled(format!("{k}: "), t.title),
+            Span::raw(val),
+        ])
+    };
+    let e = &r.ext;
+    let mut head = vec![Span::styled(format!("[{}] ", clean(&e.tool)), t.title)];
+    if let Some(s) = e.severity {
+        head.push(sev_label(s, t));
+        head.push(Span::raw(" "));
+    }
+    head.push(Span::styled(clean(&e.title), t.title));
+    head.push(Span::styled(format!("  ({})", clean(&e.rule)), t.dim));
+    let mut lines = vec![
+        Line::from(head),
+        kv("Where", external_place(a, r)),
+        Line::from(vec![
+            Span::styled("Agreement: ", t.title),
+            Span::styled(r.tag().to_string(), agreement_style(r, t)),
+        ]),
+    ];
+    if let Some(l) = r.stated_layer {
+        lines.push(kv("Report's layer", format!("layer {l}")));
+    } else if let Some(d) = e.layer_diff_id.as_ref().or(e.layer_digest.as_ref()) {
+        lines.push(kv(
+            "Report's layer",
+            format!("{} (not in this image)", clean(d)),
+        ));
+    }
+    if let Some(s) = e.shown_snippet(v.reveal) {
+        let st = if v.reveal {
+            t.secret_revealed
+        } else {
+            t.secret
+        };
+        lines.push(Line::from(vec![
+            Span::styled("Match: ", t.title),
+            Span::styled(clean(&s), st),
+        ]));
+    }
+    if let Some(val) = &e.validation {
+        lines.push(kv("Validation", clean(val)));
+    }
+    for &i in &r.own {
+        if let Some(fd) = a.findings.get(i) {
+            lines.push(kv(
+                "layerscope",
+                format!(
+                    "{} ({}) {}",
+                    clean(&fd.title),
+                    clean(&fd.rule),
+                    finding_place(a, fd)
+                ),
+            ));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(clean(&r.note)));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Enter in the findings list opens the file version.",
+        t.dim,
+    ));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block(" Finding from a report ", true, t))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll as u16, 0)),
+        rect,
+    );
 }
 
 pub(crate) fn results(f: &mut Frame, area: Rect, app: &App, list: ListState, t: &Theme) {

@@ -1,0 +1,155 @@
+//! Naming a file version from the command line: `--goto PATH [--layer N|DIGEST]` (which version
+//! to open the view on, resolved before the terminal is touched so a wrong path or layer is a
+//! one-line error, not a half-drawn screen) and `export`.
+
+use crate::analysis::Analysis;
+use crate::paths::{PathId, ROOT};
+use crate::tree::NO_ENTRY;
+
+/// A file version to select: the tree as of `layer`, `path` selected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Goto {
+    pub layer: usize,
+    pub path: PathId,
+}
+
+fn hex_part(s: &str) -> &str {
+    s.rsplit(':').next().unwrap_or(s)
+}
+
+/// A layer by index, or by digest / diff_id: full (`sha256:…`) or a unique hex prefix of at
+/// least 6 digits.
+pub fn resolve_layer(a: &Analysis, s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let n = a.layers.len();
+    let range = if n == 0 {
+        "the image has no layers".to_string()
+    } else {
+        format!("the image has {n} layers, 0-{}", n - 1)
+    };
+    if let Ok(i) = s.parse::<usize>() {
+        if i < n {
+            return Ok(i);
+        }
+        if s.len() < 6 {
+            return Err(format!("--layer {s}: no such layer ({range})"));
+        }
+    }
+    let want = hex_part(s).to_ascii_lowercase();
+    if want.len() < 6 || !want.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "--layer {s}: give a layer index ({range}) or a digest / diff_id (at least 6 hex digits)"
+        ));
+    }
+    let ids = |l: &crate::analysis::LayerInfo| -> Vec<String> {
+        [
+            Some(&l.diff_id),
+            l.digest.as_ref(),
+            l.computed_diff_id.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|d| hex_part(d).to_ascii_lowercase())
+        .collect()
+    };
+    let hits: Vec<usize> = a
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| ids(l).iter().any(|d| d.starts_with(&want)))
+        .map(|(i, _)| i)
+        .collect();
+    match hits.as_slice() {
+        [i] => Ok(*i),
+        [] => Err(format!(
+            "--layer {s}: no layer digest or diff_id starts with {want} ({range})"
+        )),
+        many => Err(format!(
+            "--layer {s}: matches layers {}; give more digits",
+            many.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// Resolves `--goto PATH [--layer L]`. Without a layer: the last layer that has a version of the
+/// path (for a deleted file, the layer that still holds its bytes).
+pub fn resolve(a: &Analysis, path: &str, layer: Option<&str>) -> Result<Goto, String> {
+    let clean = path.trim().trim_start_matches('/').trim_end_matches('/');
+    let shown = format!("/{clean}");
+    let id = a
+        .tree
+        .paths
+        .lookup(clean.as_bytes())
+        .filter(|&id| id != ROOT && !a.tree.versions(id).is_empty())
+        .ok_or_else(|| format!("--goto {shown}: no layer of this image has that path"))?;
+    let versions = a.tree.versions(id);
+    match layer {
+        Some(l) => {
+            let layer = resolve_layer(a, l)?;
+            if a.tree.state_at(id, layer).is_none() {
+                let first = versions.first().map_or(0, |v| v.layer);
+                return Err(format!(
+                    "--goto {shown} --layer {l}: the path is not there yet in layer {layer} (it first appears in layer {first})"
+                ));
+            }
+            Ok(Goto { layer, path: id })
+        }
+        None => {
+            let v = versions
+                .iter()
+                .rev()
+                .find(|v| v.present())
+                .or(versions.last())
+                .expect("a path with versions");
+            Ok(Goto {
+                layer: v.layer as usize,
+                path: id,
+            })
+        }
+    }
+}
+
+/// The file version to read for `path`: the one `layer` wrote, or if it wrote none, the one in
+/// effect there; without a layer, the last version that has bytes (a ghost's source layer for a
+/// deleted file). Returns (layer, entry).
+pub fn file_version(
+    a: &Analysis,
+    path: &[u8],
+    layer: Option<usize>,
+) -> Result<(usize, u32), String> {
+    let clean = crate::paths::normalize(path).ok_or("path climbs out of the root")?;
+    let shown = crate::paths::escape(&clean);
+    let id = a
+        .tree
+        .paths
+        .lookup(&clean)
+        .filter(|&id| !a.tree.versions(id).is_empty())
+        .ok_or_else(|| format!("/{shown} is in no layer of this image"))?;
+    let versions = a.tree.versions(id);
+    let with_bytes = |v: &&crate::tree::Version| v.present() && v.entry != NO_ENTRY;
+    match layer {
+        None => versions
+            .iter()
+            .rev()
+            .find(with_bytes)
+            .map(|v| (v.layer as usize, v.entry))
+            .ok_or_else(|| {
+                format!("/{shown} is a directory implied by its children, with no content")
+            }),
+        Some(l) => match a.tree.state_at(id, l) {
+            Some(v) if with_bytes(&v) => Ok((v.layer as usize, v.entry)),
+            Some(v) if !v.present() => {
+                let holder = a.tree.previous(id, v.layer as usize).map(|p| p.layer);
+                Err(match holder {
+                    Some(h) => format!("/{shown} was deleted in layer {}; its bytes are in layer {h} (use --layer {h})", v.layer),
+                    None => format!("/{shown} does not exist in layer {l}"),
+                })
+            }
+            Some(_) => Err(format!("/{shown} has no content in layer {l}")),
+            None => Err(format!("/{shown} does not exist yet in layer {l}")),
+        },
+    }
+}
