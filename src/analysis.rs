@@ -323,14 +323,27 @@ fn index_all<'v>(
     .min(n.max(1));
     let results: Vec<Mutex<Option<Result<LayerIndex>>>> =
         (0..n).map(|_| Mutex::new(None)).collect();
+    // Largest layers first: with a queue in image order, a big top layer started last leaves
+    // the other cores idle at the end (longest-processing-time-first scheduling).
+    let mut order: Vec<usize> = (0..n).collect();
+    let blob_size = |i: usize| {
+        let l = &src.layers[i];
+        l.member
+            .as_deref()
+            .and_then(|m| src.container.size(m))
+            .or(l.compressed_size)
+            .unwrap_or(0)
+    };
+    order.sort_by_key(|&i| std::cmp::Reverse(blob_size(i)));
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= n {
                     break;
                 }
+                let i = order[k];
                 let r = index_one(src, i, opts, state, visitor);
                 state.layers_done.fetch_add(1, Ordering::Relaxed);
                 if r.is_err() {

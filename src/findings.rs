@@ -90,15 +90,35 @@ impl std::fmt::Debug for Finding {
 /// Matches keyed by (content hash, file name): identical content under the same name is scanned once.
 type ScanCache = Mutex<HashMap<(u64, u64), Arc<Vec<Match>>>>;
 
+/// Files smaller than this are scanned again rather than cached: scanning them costs less than
+/// hashing, locking and remembering them, and an image of 350,000 small files would otherwise
+/// keep a cache entry for each.
+const CACHE_MIN: usize = 64 << 10;
+
 /// Collects the matches of one layer during the indexing pass.
 pub struct LayerScan<'a> {
     owner: &'a ImageScan<'a>,
     layer: usize,
     hits: Vec<(u32, Match)>,
+    /// The large file being read in windows: line count and start of the current line before
+    /// the window, and its binary flag (from its first window).
+    window: WindowState,
+}
+
+#[derive(Default)]
+struct WindowState {
+    lines_before: u32,
+    line_start: u64,
+    binary: bool,
 }
 
 impl ContentVisitor for LayerScan<'_> {
     fn file(&mut self, entry: u32, path: &[u8], data: &[u8]) {
+        if data.len() < CACHE_MIN {
+            let found = self.owner.scanner.scan_file(path, data);
+            self.hits.extend(found.into_iter().map(|m| (entry, m)));
+            return;
+        }
         let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
         let key = (
             xxhash_rust::xxh3::xxh3_64(data),
@@ -130,6 +150,45 @@ impl ContentVisitor for LayerScan<'_> {
         };
         self.hits.extend(found.iter().map(|m| (entry, m.clone())));
     }
+
+    /// Large files that no path rule names stream through in windows.
+    fn windows(&self, path: &[u8], _size: u64) -> bool {
+        !self.owner.scanner.names_path(path)
+    }
+
+    fn file_window(&mut self, entry: u32, path: &[u8], offset: u64, data: &[u8], last: bool) {
+        if offset == 0 {
+            self.window = WindowState {
+                binary: secrets::is_binary(data),
+                ..Default::default()
+            };
+        }
+        // A match belongs to the window it starts in; the overlap belongs to the next window,
+        // which sees whole whatever starts there.
+        let owned = if last {
+            data.len()
+        } else {
+            data.len() - crate::layer::WINDOW_OVERLAP
+        };
+        let st = &self.window;
+        for mut m in self.owner.scanner.scan_window(path, data, st.binary) {
+            if m.span.start >= owned {
+                continue;
+            }
+            if m.line == 1 {
+                m.column += (offset - st.line_start) as u32;
+            }
+            m.line += st.lines_before;
+            m.span = m.span.start + offset as usize..m.span.end + offset as usize;
+            self.hits.push((entry, m));
+        }
+        let st = &mut self.window;
+        for i in memchr::memchr_iter(b'\n', &data[..owned]) {
+            st.lines_before += 1;
+            st.line_start = offset + i as u64 + 1;
+        }
+    }
+
     fn finish(&mut self) {
         self.owner.store(self.layer, std::mem::take(&mut self.hits));
     }
@@ -155,6 +214,7 @@ impl<'a> ImageScan<'a> {
             owner: self,
             layer,
             hits: Vec::new(),
+            window: WindowState::default(),
         }
     }
     pub fn store(&self, layer: usize, hits: Vec<(u32, Match)>) {

@@ -186,15 +186,37 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
     )?;
     if args.json {
         let report = layerscope::report::json::build(&a, args.show_secrets);
-        let mut value = serde_json::to_value(&report)?;
-        if !args.findings_from.is_empty() {
+        let external_findings = if args.findings_from.is_empty() {
+            None
+        } else {
             let recs = external::reconcile(&a, &a.findings, reports);
-            value["external_findings"] =
-                serde_json::to_value(external::to_json(&a, &a.findings, &recs, args.show_secrets))?;
+            Some(serde_json::to_value(external::to_json(
+                &a,
+                &a.findings,
+                &recs,
+                args.show_secrets,
+            ))?)
+        };
+        /// The report and, when asked for, the reconciled external findings as one more key.
+        #[derive(serde::Serialize)]
+        struct Out<'r, R: serde::Serialize> {
+            #[serde(flatten)]
+            report: &'r R,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            external_findings: Option<serde_json::Value>,
         }
-        let mut text = serde_json::to_string_pretty(&value)?;
-        text.push('\n');
-        write_output(args.output.as_deref(), text.as_bytes())?;
+        let out = Out {
+            report: &report,
+            external_findings,
+        };
+        // Serialised straight into a buffered writer, not through a serde_json::Value and a
+        // String: on a 350,000-file image the text is 70 MB and those were most of the peak
+        // memory.
+        write_output_with(args.output.as_deref(), &mut |w| {
+            serde_json::to_writer_pretty(&mut *w, &out)?;
+            w.write_all(b"\n")?;
+            Ok(())
+        })?;
     }
     if let Some(sarif) = &args.sarif {
         let doc =
@@ -299,21 +321,45 @@ fn analyze_with_notice(
 
 /// Writes all or nothing: a temp file beside the target, renamed into place.
 fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    write_output_with(path, &mut |out| Ok(out.write_all(bytes)?))
+}
+
+/// `write_output` for a writer callback, through a 1 MiB buffer. A target that exists and is
+/// not a regular file (`/dev/null`, a FIFO) is written in place: renaming a temp file over it
+/// would replace the device.
+fn write_output_with(
+    path: Option<&Path>,
+    write: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    const BUF: usize = 1 << 20;
     match path {
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes).context("writing to stdout")?;
-            out.flush().ok();
+            let mut out = std::io::BufWriter::with_capacity(BUF, std::io::stdout().lock());
+            write(&mut out).context("writing to stdout")?;
+            out.flush().context("writing to stdout")?;
+        }
+        Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .with_context(|| format!("{}: cannot open for writing", p.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(BUF, f);
+            write(&mut out).with_context(|| format!("{}: write failed", p.display()))?;
+            out.flush()
+                .with_context(|| format!("{}: write failed", p.display()))?;
         }
         Some(p) => {
             let dir = p
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            let tmp = tempfile::NamedTempFile::new_in(dir)
                 .with_context(|| format!("{}: cannot create the output file", p.display()))?;
-            tmp.write_all(bytes)
-                .with_context(|| format!("{}: write failed", p.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(BUF, tmp);
+            write(&mut out).with_context(|| format!("{}: write failed", p.display()))?;
+            let tmp = out
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("{}: write failed: {}", p.display(), e.error()))?;
             tmp.persist(p)
                 .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.error))?;
         }

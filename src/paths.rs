@@ -2,7 +2,6 @@
 //! cost a `u32` per path instead of a copied string, and tree navigation needs no string work.
 //! Names are bytes: layers may hold non-UTF-8 names and they must survive untouched.
 
-use std::collections::HashMap;
 
 pub type PathId = u32;
 pub const ROOT: PathId = 0;
@@ -14,14 +13,17 @@ pub struct PathTable {
     /// All names back to back; `name_at[id]..name_at[id+1]` is the name of `id`.
     names: Vec<u8>,
     name_at: Vec<u32>,
-    lookup: HashMap<(PathId, u64), Vec<PathId>>,
+    /// (parent, name) -> id: a table of bare ids, hashed by `key_hash` on the fly. A
+    /// `HashMap<(PathId, u64), Vec<PathId>>` cost ~90 bytes per path (key, Vec header, a heap
+    /// block per bucket); this costs ~6.
+    lookup: hashbrown::HashTable<PathId>,
     first_child: Vec<u32>,
     next_sibling: Vec<u32>,
     sorted: bool,
 }
 
-fn name_hash(name: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(name)
+fn key_hash(parent: PathId, name: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(name, parent as u64)
 }
 
 impl PathTable {
@@ -53,25 +55,30 @@ impl PathTable {
 
     /// The id of a child called `name` under `parent`, creating it when absent.
     pub fn child(&mut self, parent: PathId, name: &[u8]) -> PathId {
-        let key = (parent, name_hash(name));
-        if let Some(ids) = self.lookup.get(&key) {
-            for &id in ids {
-                if self.name(id) == name {
-                    return id;
-                }
-            }
+        let h = key_hash(parent, name);
+        let (parents, names, name_at) = (&self.parent, &self.names, &self.name_at);
+        let is = |&id: &PathId| {
+            parents[id as usize] == parent
+                && &names[name_at[id as usize] as usize..name_at[id as usize + 1] as usize] == name
+        };
+        if let Some(&id) = self.lookup.find(h, is) {
+            return id;
         }
         let id = self.push(parent, name);
-        self.lookup.entry(key).or_default().push(id);
+        let (parents, names, name_at) = (&self.parent, &self.names, &self.name_at);
+        self.lookup.insert_unique(h, id, |&i| {
+            let n = &names[name_at[i as usize] as usize..name_at[i as usize + 1] as usize];
+            key_hash(parents[i as usize], n)
+        });
         id
     }
 
     pub fn find_child(&self, parent: PathId, name: &[u8]) -> Option<PathId> {
         self.lookup
-            .get(&(parent, name_hash(name)))?
-            .iter()
+            .find(key_hash(parent, name), |&id| {
+                self.parent[id as usize] == parent && self.name(id) == name
+            })
             .copied()
-            .find(|&id| self.name(id) == name)
     }
 
     /// Interns a normalised path (components separated by `/`, no leading `/`).
@@ -140,6 +147,10 @@ impl PathTable {
 
     /// Builds the child lists, sorted by name. Call once after all paths are interned.
     pub fn finish(&mut self) {
+        // No more paths: give back what growth by doubling reserved.
+        self.parent.shrink_to_fit();
+        self.names.shrink_to_fit();
+        self.name_at.shrink_to_fit();
         let n = self.len();
         let mut kids: Vec<PathId> = (1..n as PathId).collect();
         kids.sort_by(|&a, &b| {
@@ -185,7 +196,7 @@ impl PathTable {
             + self.name_at.capacity() * 4
             + self.first_child.capacity() * 4
             + self.next_sibling.capacity() * 4
-            + self.lookup.capacity() * (16 + 24 + 8)
+            + self.lookup.capacity() * (std::mem::size_of::<PathId>() + 1)
     }
 }
 
@@ -210,10 +221,16 @@ impl Iterator for Children<'_> {
 /// Returns `None` for a path that climbs out of the root with `..` (hostile input).
 pub fn normalize(raw: &[u8]) -> Option<Vec<u8>> {
     let mut out: Vec<u8> = Vec::with_capacity(raw.len());
+    normalize_into(raw, &mut out).then_some(out)
+}
+
+/// `normalize` into a reused buffer (cleared first); false for a path that climbs out.
+pub fn normalize_into(raw: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
     for comp in raw.split(|&b| b == b'/') {
         match comp {
             b"" | b"." => {}
-            b".." => return None,
+            b".." => return false,
             c => {
                 if !out.is_empty() {
                     out.push(b'/');
@@ -222,7 +239,7 @@ pub fn normalize(raw: &[u8]) -> Option<Vec<u8>> {
             }
         }
     }
-    Some(out)
+    true
 }
 
 /// Shows bytes safely in a terminal or text report: invalid UTF-8 and control characters become

@@ -225,6 +225,7 @@ impl Tree {
             }
         }
         out.sort_unstable_by_key(|v| (v.path, v.layer));
+        out.shrink_to_fit();
         let mut path_start = vec![0u32; n + 1];
         for v in &out {
             path_start[v.path as usize + 1] += 1;
@@ -232,7 +233,11 @@ impl Tree {
         for i in 0..n {
             path_start[i + 1] += path_start[i];
         }
-        let mut by_layer = vec![Vec::new(); layers.len()];
+        let mut per_layer = vec![0usize; layers.len()];
+        for v in &out {
+            per_layer[v.layer as usize] += 1;
+        }
+        let mut by_layer: Vec<Vec<u32>> = per_layer.iter().map(|&k| Vec::with_capacity(k)).collect();
         for (i, v) in out.iter().enumerate() {
             by_layer[v.layer as usize].push(i as u32);
         }

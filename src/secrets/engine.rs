@@ -152,6 +152,24 @@ impl Scanner {
             .as_ref()
     }
 
+    /// Whether a path rule (credential file parsers, path-only rules, path-restricted content
+    /// rules) names this path. Files that no path rule names may be scanned in windows with
+    /// [`Scanner::scan_window`].
+    pub fn names_path(&self, path: &[u8]) -> bool {
+        let path = trim_path(path);
+        !self.path_rules.is_empty() && self.path_set().is_some_and(|set| set.is_match(path))
+    }
+
+    /// One window of a large file that no path rule names (see [`Scanner::names_path`]): content
+    /// rules only, as `scan_file` runs them for such a path. `binary` is what the file's first
+    /// window was detected as; spans, lines and columns are relative to `data`.
+    pub fn scan_window(&self, path: &[u8], data: &[u8], binary: bool) -> Vec<Match> {
+        let path = trim_path(path);
+        let mut raw = Vec::new();
+        self.scan_content(data, Some(path), &[], binary, &mut raw);
+        self.finalize(raw, data, false)
+    }
+
     /// One file's content as stored in a layer. `path` is the layer path as
     /// bytes, without leading '/'.
     pub fn scan_file(&self, path: &[u8], data: &[u8]) -> Vec<Match> {
@@ -607,4 +625,11 @@ fn keyword_ends(dfa: &DFA, data: &[u8], max_len: usize) -> Vec<usize> {
     }
     hits.sort_unstable();
     hits
+}
+
+fn trim_path(mut path: &[u8]) -> &[u8] {
+    while let Some(p) = path.strip_prefix(b"/").or_else(|| path.strip_prefix(b"./")) {
+        path = p;
+    }
+    path
 }
