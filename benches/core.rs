@@ -27,8 +27,14 @@ fn quick(c: &mut Criterion) -> &mut Criterion {
 }
 
 fn index(tar: &[u8]) -> LayerIndex {
-    index_layer(Cursor::new(tar), "bench", &Limits::default(), &PassState::default(), &mut ())
-        .expect("index")
+    index_layer(
+        Cursor::new(tar),
+        "bench",
+        &Limits::default(),
+        &PassState::default(),
+        &mut (),
+    )
+    .expect("index")
 }
 
 fn bench_index(c: &mut Criterion) {
@@ -43,20 +49,34 @@ fn bench_secrets(c: &mut Criterion) {
     let scanner = Scanner::builtin();
     let corpus = gen::Corpus::new(3);
     let mut text = vec![0u8; 4 << 20];
-    std::io::Read::read_exact(&mut gen::Content::new(&corpus, gen::Kind::Text, text.len() as u64, 1), &mut text).unwrap();
+    std::io::Read::read_exact(
+        &mut gen::Content::new(&corpus, gen::Kind::Text, text.len() as u64, 1),
+        &mut text,
+    )
+    .unwrap();
     let mut bin = vec![0u8; 4 << 20];
-    std::io::Read::read_exact(&mut gen::Content::new(&corpus, gen::Kind::Binary, bin.len() as u64, 2), &mut bin).unwrap();
+    std::io::Read::read_exact(
+        &mut gen::Content::new(&corpus, gen::Kind::Binary, bin.len() as u64, 2),
+        &mut bin,
+    )
+    .unwrap();
     let mut g = c.benchmark_group("secrets");
     g.throughput(Throughput::Bytes(text.len() as u64));
-    g.bench_function("scan_text_4MiB", |b| b.iter(|| scanner.scan_file(b"app/src/main.js", &text)));
-    g.bench_function("scan_binary_4MiB", |b| b.iter(|| scanner.scan_file(b"usr/lib/libx.so", &bin)));
+    g.bench_function("scan_text_4MiB", |b| {
+        b.iter(|| scanner.scan_file(b"app/src/main.js", &text))
+    });
+    g.bench_function("scan_binary_4MiB", |b| {
+        b.iter(|| scanner.scan_file(b"usr/lib/libx.so", &bin))
+    });
     g.finish();
 }
 
 fn bench_tree(c: &mut Criterion) {
     let mut g = c.benchmark_group("tree_merge");
     for n in [10_000u64, 100_000] {
-        let tars: Vec<Vec<u8>> = (0..4).map(|i| gen::layer_in_memory(n / 4, 100 + i)).collect();
+        let tars: Vec<Vec<u8>> = (0..4)
+            .map(|i| gen::layer_in_memory(n / 4, 100 + i))
+            .collect();
         g.throughput(Throughput::Elements(n));
         g.bench_function(format!("{n}_entries_4_layers"), |b| {
             b.iter_batched(
@@ -77,17 +97,27 @@ fn bench_tree(c: &mut Criterion) {
 
 fn images() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    let p = gen::Params { scale: 0.1, ..Default::default() };
+    let p = gen::Params {
+        scale: 0.1,
+        ..Default::default()
+    };
     gen::generate(dir.path(), "many", &p, 2).expect("generate many");
-    let p = gen::Params { scale: 0.05, ..Default::default() };
+    let p = gen::Params {
+        scale: 0.05,
+        ..Default::default()
+    };
     gen::generate(dir.path(), "big", &p, 2).expect("generate big");
     dir
 }
 
 fn bench_report_and_preview(c: &mut Criterion) {
     let dir = images();
-    let a = analyze(&dir.path().join("many.docker.tar"), &AnalyzeOptions::default(), &PassState::default())
-        .expect("analyze");
+    let a = analyze(
+        &dir.path().join("many.docker.tar"),
+        &AnalyzeOptions::default(),
+        &PassState::default(),
+    )
+    .expect("analyze");
     let mut g = c.benchmark_group("json_report");
     g.throughput(Throughput::Elements(a.tree.all_versions().len() as u64));
     g.bench_function("many_35k_files", |b| {
@@ -98,9 +128,18 @@ fn bench_report_and_preview(c: &mut Criterion) {
     });
     g.finish();
 
-    let a = analyze(&dir.path().join("big.oci-gzip.tar"), &AnalyzeOptions::default(), &PassState::default())
-        .expect("analyze");
-    let (li, layer) = a.layers.iter().enumerate().max_by_key(|(_, l)| l.size).unwrap();
+    let a = analyze(
+        &dir.path().join("big.oci-gzip.tar"),
+        &AnalyzeOptions::default(),
+        &PassState::default(),
+    )
+    .expect("analyze");
+    let (li, layer) = a
+        .layers
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, l)| l.size)
+        .unwrap();
     let entry = layer
         .entries
         .iter()

@@ -16,15 +16,20 @@ fn main() {
         eprintln!("usage: bench_floor IMAGE [THREADS]");
         std::process::exit(2)
     };
-    let threads: usize = args
-        .next()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    let threads: usize = args.next().and_then(|t| t.parse().ok()).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
     let src = source::open_path(path.as_ref(), &OpenOptions::default()).unwrap_or_else(|e| {
         eprintln!("{path}: {e}");
         std::process::exit(2)
     });
-    let members: Vec<&str> = src.layers.iter().filter_map(|l| l.member.as_deref()).collect();
+    let members: Vec<&str> = src
+        .layers
+        .iter()
+        .filter_map(|l| l.member.as_deref())
+        .collect();
     let next = AtomicUsize::new(0);
     let total = AtomicU64::new(0);
     std::thread::scope(|s| {

@@ -16,7 +16,9 @@ fn main() {
     let mut out: Option<PathBuf> = None;
     let mut p = gen::Params::default();
     let mut only: Vec<String> = gen::IMAGES.iter().map(|s| s.to_string()).collect();
-    let mut threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let mut threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     let usage = "usage: gen_bench_image OUTDIR [--scale F] [--seed N] [--only big,many,many40] \
                  [--gzip-level N] [--zstd-level N] [--threads N]";
     while let Some(a) = args.next() {
@@ -33,9 +35,21 @@ fn main() {
         match a.as_str() {
             "--scale" => p.scale = val("--scale").parse().unwrap_or_else(|_| bad("--scale")),
             "--seed" => p.seed = val("--seed").parse().unwrap_or_else(|_| bad("--seed")),
-            "--gzip-level" => p.gzip_level = val("--gzip-level").parse().unwrap_or_else(|_| bad("--gzip-level")),
-            "--zstd-level" => p.zstd_level = val("--zstd-level").parse().unwrap_or_else(|_| bad("--zstd-level")),
-            "--threads" => threads = val("--threads").parse().unwrap_or_else(|_| bad("--threads")),
+            "--gzip-level" => {
+                p.gzip_level = val("--gzip-level")
+                    .parse()
+                    .unwrap_or_else(|_| bad("--gzip-level"))
+            }
+            "--zstd-level" => {
+                p.zstd_level = val("--zstd-level")
+                    .parse()
+                    .unwrap_or_else(|_| bad("--zstd-level"))
+            }
+            "--threads" => {
+                threads = val("--threads")
+                    .parse()
+                    .unwrap_or_else(|_| bad("--threads"))
+            }
             "--only" => only = val("--only").split(',').map(str::to_string).collect(),
             "-h" | "--help" => {
                 println!("{usage}");

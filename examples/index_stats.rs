@@ -15,11 +15,15 @@ fn main() {
         std::process::exit(2)
     };
     let t = std::time::Instant::now();
-    let a = analyze(path.as_ref(), &AnalyzeOptions::default(), &PassState::default())
-        .unwrap_or_else(|e| {
-            eprintln!("{path}: {e}");
-            std::process::exit(2)
-        });
+    let a = analyze(
+        path.as_ref(),
+        &AnalyzeOptions::default(),
+        &PassState::default(),
+    )
+    .unwrap_or_else(|e| {
+        eprintln!("{path}: {e}");
+        std::process::exit(2)
+    });
     let secs = t.elapsed().as_secs_f64();
     let entries: usize = a.layers.iter().map(|l| l.entries.len()).sum();
     let entry_heap: usize = a
@@ -27,7 +31,10 @@ fn main() {
         .iter()
         .map(|l| {
             l.entries.capacity() * std::mem::size_of::<Entry>()
-                + l.entries.iter().map(|e| e.link.as_ref().map_or(0, |b| b.len())).sum::<usize>()
+                + l.entries
+                    .iter()
+                    .map(|e| e.link.as_ref().map_or(0, |b| b.len()))
+                    .sum::<usize>()
         })
         .sum();
     let tree = a.tree.heap_bytes();
@@ -38,7 +45,19 @@ fn main() {
     println!("paths            {}", a.tree.paths.len());
     println!("versions         {}", a.tree.all_versions().len());
     println!("size_of Entry    {} B", std::mem::size_of::<Entry>());
-    println!("tree heap        {:.1} MB = {:.1} B/entry", tree as f64 / 1e6, tree as f64 / n);
-    println!("entry lists      {:.1} MB = {:.1} B/entry", entry_heap as f64 / 1e6, entry_heap as f64 / n);
-    println!("index total      {:.1} MB = {:.1} B/entry", (tree + entry_heap) as f64 / 1e6, (tree + entry_heap) as f64 / n);
+    println!(
+        "tree heap        {:.1} MB = {:.1} B/entry",
+        tree as f64 / 1e6,
+        tree as f64 / n
+    );
+    println!(
+        "entry lists      {:.1} MB = {:.1} B/entry",
+        entry_heap as f64 / 1e6,
+        entry_heap as f64 / n
+    );
+    println!(
+        "index total      {:.1} MB = {:.1} B/entry",
+        (tree + entry_heap) as f64 / 1e6,
+        (tree + entry_heap) as f64 / n
+    );
 }

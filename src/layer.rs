@@ -281,7 +281,12 @@ impl<R: Read> io::Seek for HeaderGuard<'_, R> {
         while left > 0 {
             let want = left.min(scratch.len() as u64) as usize;
             match self.read(&mut scratch[..want]) {
-                Ok(0) => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF during skip")),
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "unexpected EOF during skip",
+                    ))
+                }
                 Ok(n) => left -= n as u64,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -534,7 +539,8 @@ fn read_entries<R: Read>(
                 loop {
                     let want = (WINDOW as u64 - carried as u64).min(size - at - carried as u64);
                     let end = carried + want as usize;
-                    read_full(&mut ent, &mut buf[carried..end]).map_err(|e| map_io(e, shown, kind))?
+                    read_full(&mut ent, &mut buf[carried..end])
+                        .map_err(|e| map_io(e, shown, kind))?
                         .then_some(())
                         .ok_or_else(truncated)?;
                     hasher.update(&buf[carried..end]);
@@ -554,7 +560,8 @@ fn read_entries<R: Read>(
                 if buf.len() < head {
                     buf.resize(head, 0);
                 }
-                read_full(&mut ent, &mut buf[..head]).map_err(|e| map_io(e, shown, kind))?
+                read_full(&mut ent, &mut buf[..head])
+                    .map_err(|e| map_io(e, shown, kind))?
                     .then_some(())
                     .ok_or_else(truncated)?;
                 hasher.update(&buf[..head]);
@@ -563,7 +570,8 @@ fn read_entries<R: Read>(
                     let mut left = size - head as u64;
                     while left > 0 {
                         let n = (left.min(WINDOW as u64)) as usize;
-                        read_full(&mut ent, &mut buf[..n]).map_err(|e| map_io(e, shown, kind))?
+                        read_full(&mut ent, &mut buf[..n])
+                            .map_err(|e| map_io(e, shown, kind))?
                             .then_some(())
                             .ok_or_else(truncated)?;
                         hasher.update(&buf[..n]);

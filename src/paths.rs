@@ -2,7 +2,6 @@
 //! cost a `u32` per path instead of a copied string, and tree navigation needs no string work.
 //! Names are bytes: layers may hold non-UTF-8 names and they must survive untouched.
 
-
 pub type PathId = u32;
 pub const ROOT: PathId = 0;
 const NONE: u32 = u32::MAX;

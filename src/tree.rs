@@ -237,7 +237,8 @@ impl Tree {
         for v in &out {
             per_layer[v.layer as usize] += 1;
         }
-        let mut by_layer: Vec<Vec<u32>> = per_layer.iter().map(|&k| Vec::with_capacity(k)).collect();
+        let mut by_layer: Vec<Vec<u32>> =
+            per_layer.iter().map(|&k| Vec::with_capacity(k)).collect();
         for (i, v) in out.iter().enumerate() {
             by_layer[v.layer as usize].push(i as u32);
         }

@@ -88,17 +88,112 @@ impl Rng {
 // Content
 
 const WORDS: &[&str] = &[
-    "the", "of", "and", "to", "in", "is", "for", "that", "with", "on", "as", "this", "be", "by",
-    "file", "package", "license", "copyright", "software", "version", "return", "function",
-    "import", "from", "class", "self", "def", "const", "let", "var", "module", "exports",
-    "require", "value", "error", "data", "config", "path", "buffer", "string", "number", "object",
-    "array", "true", "false", "null", "None", "if", "else", "while", "async", "await", "yield",
-    "distributed", "WITHOUT", "WARRANTY", "GNU", "General", "Public", "License", "Free",
-    "Foundation", "permission", "granted", "merchantability", "fitness", "purpose", "debian",
-    "upstream", "changelog", "urgency", "medium", "fixes", "security", "update", "build",
-    "depends", "python3", "node", "lib", "usr", "share", "doc", "bin", "etc", "var", "x86_64",
-    "linux", "gnu", "so", "test", "assert", "raise", "except", "try", "finally", "lambda",
-    "typeof", "undefined", "prototype", "constructor", "length", "index", "key", "map", "filter",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "for",
+    "that",
+    "with",
+    "on",
+    "as",
+    "this",
+    "be",
+    "by",
+    "file",
+    "package",
+    "license",
+    "copyright",
+    "software",
+    "version",
+    "return",
+    "function",
+    "import",
+    "from",
+    "class",
+    "self",
+    "def",
+    "const",
+    "let",
+    "var",
+    "module",
+    "exports",
+    "require",
+    "value",
+    "error",
+    "data",
+    "config",
+    "path",
+    "buffer",
+    "string",
+    "number",
+    "object",
+    "array",
+    "true",
+    "false",
+    "null",
+    "None",
+    "if",
+    "else",
+    "while",
+    "async",
+    "await",
+    "yield",
+    "distributed",
+    "WITHOUT",
+    "WARRANTY",
+    "GNU",
+    "General",
+    "Public",
+    "License",
+    "Free",
+    "Foundation",
+    "permission",
+    "granted",
+    "merchantability",
+    "fitness",
+    "purpose",
+    "debian",
+    "upstream",
+    "changelog",
+    "urgency",
+    "medium",
+    "fixes",
+    "security",
+    "update",
+    "build",
+    "depends",
+    "python3",
+    "node",
+    "lib",
+    "usr",
+    "share",
+    "doc",
+    "bin",
+    "etc",
+    "var",
+    "x86_64",
+    "linux",
+    "gnu",
+    "so",
+    "test",
+    "assert",
+    "raise",
+    "except",
+    "try",
+    "finally",
+    "lambda",
+    "typeof",
+    "undefined",
+    "prototype",
+    "constructor",
+    "length",
+    "index",
+    "key",
+    "map",
+    "filter",
 ];
 
 /// A few MB of word salad that text files take slices of: fast, and compresses like real text.
@@ -199,7 +294,8 @@ impl<'a> Content<'a> {
                 if self.text_at + B > c.len() {
                     self.text_at = self.rng.below(c.len() as u64 / 2) as usize;
                 }
-                self.block.copy_from_slice(&c[self.text_at..self.text_at + B]);
+                self.block
+                    .copy_from_slice(&c[self.text_at..self.text_at + B]);
                 self.text_at += B;
             }
         }
@@ -329,7 +425,14 @@ impl<'c, W: Write> LayerWriter<'c, W> {
         self.parents(&format!("{path}/"))
     }
 
-    pub fn file(&mut self, path: &str, mode: u32, kind: Kind, size: u64, seed: u64) -> io::Result<()> {
+    pub fn file(
+        &mut self,
+        path: &str,
+        mode: u32,
+        kind: Kind,
+        size: u64,
+        seed: u64,
+    ) -> io::Result<()> {
         let content = Content::new(self.corpus, kind, size, seed);
         self.file_from(path, mode, size, content)
     }
@@ -409,9 +512,9 @@ pub struct TreeSpec {
 }
 
 const SYLLABLES: &[&str] = &[
-    "ab", "co", "de", "ex", "fu", "gi", "ha", "in", "jo", "ka", "lo", "mi", "nu", "op", "py",
-    "qu", "re", "st", "tu", "ur", "vi", "wa", "xy", "yo", "ze", "util", "core", "lib", "io",
-    "http", "json", "yaml", "log", "net", "web", "cli", "api", "db", "sql", "test", "async",
+    "ab", "co", "de", "ex", "fu", "gi", "ha", "in", "jo", "ka", "lo", "mi", "nu", "op", "py", "qu",
+    "re", "st", "tu", "ur", "vi", "wa", "xy", "yo", "ze", "util", "core", "lib", "io", "http",
+    "json", "yaml", "log", "net", "web", "cli", "api", "db", "sql", "test", "async",
 ];
 
 pub fn ident(rng: &mut Rng) -> String {
@@ -613,58 +716,130 @@ pub fn big_layers(dir: &Path, p: &Params) -> io::Result<Vec<Layer>> {
     let bytes = |full: u64| ((full as f64 * sc) as u64).max(1);
 
     // 0: base distribution.
-    layers.push(write_layer(dir, 0, &corpus, &|w| {
-        let mut rng = Rng::new(seed);
-        for d in ["bin", "dev", "home", "proc", "root", "run", "sys", "tmp", "var/log", "var/tmp"] {
-            w.dir(d)?;
-        }
-        w.literal("etc/os-release", 0o644, b"PRETTY_NAME=\"Benchian GNU/Linux 12\"\nID=benchian\n")?;
-        w.literal("etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/bash\n")?;
-        w.file("var/lib/dpkg/status", 0o644, Kind::Text, bytes(2_000_000), rng.next_u64())?;
-        w.file("etc/ld.so.cache", 0o644, Kind::Binary, bytes(60_000), rng.next_u64())?;
-        // Shared libraries and executables.
-        for i in 0..n(900) {
-            let name = format!("usr/lib/x86_64-linux-gnu/lib{}{i}.so.1", ident(&mut rng));
-            let size = rng.range(bytes(8_000), bytes(300_000));
-            w.file(&name, 0o644, Kind::Binary, size, rng.next_u64())?;
-            w.symlink(&name[..name.len() - 2], name.rsplit('/').next().unwrap())?;
-        }
-        for i in 0..n(500) {
-            let name = format!("usr/bin/{}{i}", ident(&mut rng));
-            w.file(&name, 0o755, Kind::Binary, rng.range(bytes(10_000), bytes(200_000)), rng.next_u64())?;
-        }
-        w.file("usr/bin/python3.12", 0o755, Kind::Binary, bytes(6_500_000), rng.next_u64())?;
-        w.hardlink("usr/bin/python3", "usr/bin/python3.12")?;
-        w.symlink("bin/sh", "/usr/bin/dash")?;
-        write_tree(w, &mut rng, &distro_spec(), n(6_000))?;
-        let mut spec = distro_spec();
-        spec.root = "var/lib/dpkg/info".into();
-        write_tree(w, &mut rng, &spec, n(2_500))?;
-        spec.root = "usr/share/locale".into();
-        spec.exts = &["mo"];
-        write_tree(w, &mut rng, &spec, n(1_500))?;
-        for i in 0..n(40) {
-            w.file(&format!("var/lib/apt/lists/deb_{i}_Packages"), 0o644, Kind::Text, rng.range(bytes(100_000), bytes(900_000)), rng.next_u64())?;
-        }
-        Ok(())
-    }, "/bin/sh -c #(nop) ADD file:benchian-rootfs.tar.xz in / ")?);
+    layers.push(write_layer(
+        dir,
+        0,
+        &corpus,
+        &|w| {
+            let mut rng = Rng::new(seed);
+            for d in [
+                "bin", "dev", "home", "proc", "root", "run", "sys", "tmp", "var/log", "var/tmp",
+            ] {
+                w.dir(d)?;
+            }
+            w.literal(
+                "etc/os-release",
+                0o644,
+                b"PRETTY_NAME=\"Benchian GNU/Linux 12\"\nID=benchian\n",
+            )?;
+            w.literal("etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/bash\n")?;
+            w.file(
+                "var/lib/dpkg/status",
+                0o644,
+                Kind::Text,
+                bytes(2_000_000),
+                rng.next_u64(),
+            )?;
+            w.file(
+                "etc/ld.so.cache",
+                0o644,
+                Kind::Binary,
+                bytes(60_000),
+                rng.next_u64(),
+            )?;
+            // Shared libraries and executables.
+            for i in 0..n(900) {
+                let name = format!("usr/lib/x86_64-linux-gnu/lib{}{i}.so.1", ident(&mut rng));
+                let size = rng.range(bytes(8_000), bytes(300_000));
+                w.file(&name, 0o644, Kind::Binary, size, rng.next_u64())?;
+                w.symlink(&name[..name.len() - 2], name.rsplit('/').next().unwrap())?;
+            }
+            for i in 0..n(500) {
+                let name = format!("usr/bin/{}{i}", ident(&mut rng));
+                w.file(
+                    &name,
+                    0o755,
+                    Kind::Binary,
+                    rng.range(bytes(10_000), bytes(200_000)),
+                    rng.next_u64(),
+                )?;
+            }
+            w.file(
+                "usr/bin/python3.12",
+                0o755,
+                Kind::Binary,
+                bytes(6_500_000),
+                rng.next_u64(),
+            )?;
+            w.hardlink("usr/bin/python3", "usr/bin/python3.12")?;
+            w.symlink("bin/sh", "/usr/bin/dash")?;
+            write_tree(w, &mut rng, &distro_spec(), n(6_000))?;
+            let mut spec = distro_spec();
+            spec.root = "var/lib/dpkg/info".into();
+            write_tree(w, &mut rng, &spec, n(2_500))?;
+            spec.root = "usr/share/locale".into();
+            spec.exts = &["mo"];
+            write_tree(w, &mut rng, &spec, n(1_500))?;
+            for i in 0..n(40) {
+                w.file(
+                    &format!("var/lib/apt/lists/deb_{i}_Packages"),
+                    0o644,
+                    Kind::Text,
+                    rng.range(bytes(100_000), bytes(900_000)),
+                    rng.next_u64(),
+                )?;
+            }
+            Ok(())
+        },
+        "/bin/sh -c #(nop) ADD file:benchian-rootfs.tar.xz in / ",
+    )?);
 
     // 1: build toolchain (apt-get install), overwriting some base files.
-    layers.push(write_layer(dir, 1, &corpus, &|w| {
-        let mut rng = Rng::new(seed ^ 1);
-        w.file("var/lib/dpkg/status", 0o644, Kind::Text, bytes(2_400_000), rng.next_u64())?;
-        w.file("etc/ld.so.cache", 0o644, Kind::Binary, bytes(90_000), rng.next_u64())?;
-        for i in 0..n(300) {
-            let name = format!("usr/lib/gcc/x86_64-linux-gnu/12/{}{i}.a", ident(&mut rng));
-            w.file(&name, 0o644, Kind::Binary, rng.range(bytes(20_000), bytes(500_000)), rng.next_u64())?;
-        }
-        let mut spec = distro_spec();
-        spec.root = "usr/include".into();
-        spec.exts = &["h", "h", "hpp"];
-        write_tree(w, &mut rng, &spec, n(3_500))?;
-        w.file("usr/bin/cc1", 0o755, Kind::Binary, bytes(30_000_000), rng.next_u64())?;
-        Ok(())
-    }, "/bin/sh -c apt-get update && apt-get install -y build-essential python3-dev nodejs")?);
+    layers.push(write_layer(
+        dir,
+        1,
+        &corpus,
+        &|w| {
+            let mut rng = Rng::new(seed ^ 1);
+            w.file(
+                "var/lib/dpkg/status",
+                0o644,
+                Kind::Text,
+                bytes(2_400_000),
+                rng.next_u64(),
+            )?;
+            w.file(
+                "etc/ld.so.cache",
+                0o644,
+                Kind::Binary,
+                bytes(90_000),
+                rng.next_u64(),
+            )?;
+            for i in 0..n(300) {
+                let name = format!("usr/lib/gcc/x86_64-linux-gnu/12/{}{i}.a", ident(&mut rng));
+                w.file(
+                    &name,
+                    0o644,
+                    Kind::Binary,
+                    rng.range(bytes(20_000), bytes(500_000)),
+                    rng.next_u64(),
+                )?;
+            }
+            let mut spec = distro_spec();
+            spec.root = "usr/include".into();
+            spec.exts = &["h", "h", "hpp"];
+            write_tree(w, &mut rng, &spec, n(3_500))?;
+            w.file(
+                "usr/bin/cc1",
+                0o755,
+                Kind::Binary,
+                bytes(30_000_000),
+                rng.next_u64(),
+            )?;
+            Ok(())
+        },
+        "/bin/sh -c apt-get update && apt-get install -y build-essential python3-dev nodejs",
+    )?);
 
     // 2: pip install.
     layers.push(write_layer(dir, 2, &corpus, &|w| {
@@ -680,56 +855,103 @@ pub fn big_layers(dir: &Path, p: &Params) -> io::Result<Vec<Layer>> {
     }, "/bin/sh -c pip install --no-cache-dir -r requirements.txt")?);
 
     // 3: npm ci.
-    layers.push(write_layer(dir, 3, &corpus, &|w| {
-        let mut rng = Rng::new(seed ^ 3);
-        write_tree(w, &mut rng, &node_spec(), n(20_000))?;
-        Ok(())
-    }, "/bin/sh -c npm ci")?);
+    layers.push(write_layer(
+        dir,
+        3,
+        &corpus,
+        &|w| {
+            let mut rng = Rng::new(seed ^ 3);
+            write_tree(w, &mut rng, &node_spec(), n(20_000))?;
+            Ok(())
+        },
+        "/bin/sh -c npm ci",
+    )?);
 
     // 4: application, model weights and other large binaries; secrets that layer 5 deletes.
-    layers.push(write_layer(dir, 4, &corpus, &|w| {
-        let mut rng = Rng::new(seed ^ 4);
-        let env = format!("NODE_ENV=production\nGITHUB_TOKEN={}\nDATABASE_URL=postgres://app@db/app\n", s.github);
-        w.literal("app/.env", 0o600, env.as_bytes())?;
-        w.literal("root/.ssh/id_rsa", 0o600, s.pem.as_bytes())?;
-        let mut spec = node_spec();
-        spec.root = "app/src".into();
-        write_tree(w, &mut rng, &spec, n(1_500))?;
-        // Binaries from 5 to 45 MB, ~350 MB together at scale 1.
-        let sizes = [45, 40, 36, 32, 30, 28, 25, 22, 20, 18, 15, 12, 10, 8, 6, 5];
-        for (i, mb) in sizes.iter().enumerate() {
-            let size = bytes(mb * 1_000_000);
-            let path = format!("opt/models/shard-{i:02}.bin");
-            let kind = if i % 2 == 0 { Kind::Random } else { Kind::Binary };
-            let c = Content::new(w.corpus, kind, size, rng.next_u64());
-            if i == 4 {
-                // Deep in a binary: the scanner must read every byte to find it.
-                let planted = format!("\naws_access_key_id={}\n", s.deep_key_id);
-                let c = c.with_plant(size * 2 / 3, planted.as_bytes());
-                w.file_from(&path, 0o644, size, c)?;
-            } else {
-                w.file_from(&path, 0o644, size, c)?;
+    layers.push(write_layer(
+        dir,
+        4,
+        &corpus,
+        &|w| {
+            let mut rng = Rng::new(seed ^ 4);
+            let env = format!(
+                "NODE_ENV=production\nGITHUB_TOKEN={}\nDATABASE_URL=postgres://app@db/app\n",
+                s.github
+            );
+            w.literal("app/.env", 0o600, env.as_bytes())?;
+            w.literal("root/.ssh/id_rsa", 0o600, s.pem.as_bytes())?;
+            let mut spec = node_spec();
+            spec.root = "app/src".into();
+            write_tree(w, &mut rng, &spec, n(1_500))?;
+            // Binaries from 5 to 45 MB, ~350 MB together at scale 1.
+            let sizes = [45, 40, 36, 32, 30, 28, 25, 22, 20, 18, 15, 12, 10, 8, 6, 5];
+            for (i, mb) in sizes.iter().enumerate() {
+                let size = bytes(mb * 1_000_000);
+                let path = format!("opt/models/shard-{i:02}.bin");
+                let kind = if i % 2 == 0 {
+                    Kind::Random
+                } else {
+                    Kind::Binary
+                };
+                let c = Content::new(w.corpus, kind, size, rng.next_u64());
+                if i == 4 {
+                    // Deep in a binary: the scanner must read every byte to find it.
+                    let planted = format!("\naws_access_key_id={}\n", s.deep_key_id);
+                    let c = c.with_plant(size * 2 / 3, planted.as_bytes());
+                    w.file_from(&path, 0o644, size, c)?;
+                } else {
+                    w.file_from(&path, 0o644, size, c)?;
+                }
             }
-        }
-        w.file("app/bin/server", 0o755, Kind::Binary, bytes(40_000_000), rng.next_u64())?;
-        Ok(())
-    }, "/bin/sh -c #(nop) COPY dir:app in /app")?);
+            w.file(
+                "app/bin/server",
+                0o755,
+                Kind::Binary,
+                bytes(40_000_000),
+                rng.next_u64(),
+            )?;
+            Ok(())
+        },
+        "/bin/sh -c #(nop) COPY dir:app in /app",
+    )?);
 
     // 5: cleanup: deletions (the secrets stay in layer 4 as ghosts), an opaque dir, overwrites.
-    layers.push(write_layer(dir, 5, &corpus, &|w| {
-        let mut rng = Rng::new(seed ^ 5);
-        w.whiteout("app/.env")?;
-        w.whiteout("root/.ssh/id_rsa")?;
-        w.whiteout("opt/models/shard-03.bin")?;
-        w.whiteout("usr/bin/cc1")?;
-        w.whiteout("usr/include")?;
-        w.opaque("var/lib/apt/lists")?;
-        w.literal("var/lib/apt/lists/lock", 0o640, b"")?;
-        w.file("var/lib/dpkg/status", 0o644, Kind::Text, bytes(2_300_000), rng.next_u64())?;
-        w.file("app/bin/server", 0o755, Kind::Binary, bytes(41_000_000), rng.next_u64())?;
-        w.literal("etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/bash\napp:x:1000:1000::/app:/bin/sh\n")?;
-        Ok(())
-    }, "/bin/sh -c rm -rf /app/.env /root/.ssh /var/lib/apt/lists/* /usr/include && useradd app")?);
+    layers.push(write_layer(
+        dir,
+        5,
+        &corpus,
+        &|w| {
+            let mut rng = Rng::new(seed ^ 5);
+            w.whiteout("app/.env")?;
+            w.whiteout("root/.ssh/id_rsa")?;
+            w.whiteout("opt/models/shard-03.bin")?;
+            w.whiteout("usr/bin/cc1")?;
+            w.whiteout("usr/include")?;
+            w.opaque("var/lib/apt/lists")?;
+            w.literal("var/lib/apt/lists/lock", 0o640, b"")?;
+            w.file(
+                "var/lib/dpkg/status",
+                0o644,
+                Kind::Text,
+                bytes(2_300_000),
+                rng.next_u64(),
+            )?;
+            w.file(
+                "app/bin/server",
+                0o755,
+                Kind::Binary,
+                bytes(41_000_000),
+                rng.next_u64(),
+            )?;
+            w.literal(
+                "etc/passwd",
+                0o644,
+                b"root:x:0:0:root:/root:/bin/bash\napp:x:1000:1000::/app:/bin/sh\n",
+            )?;
+            Ok(())
+        },
+        "/bin/sh -c rm -rf /app/.env /root/.ssh /var/lib/apt/lists/* /usr/include && useradd app",
+    )?);
     Ok(layers)
 }
 
@@ -741,41 +963,61 @@ pub fn many_layers(dir: &Path, p: &Params, nlayers: usize) -> io::Result<Vec<Lay
     let mut layers = Vec::new();
     let per = total / nlayers as u64;
     for li in 0..nlayers {
-        let count = if li + 1 == nlayers { total - per * (nlayers as u64 - 1) } else { per };
+        let count = if li + 1 == nlayers {
+            total - per * (nlayers as u64 - 1)
+        } else {
+            per
+        };
         let seed = p.seed ^ (0x1000 + li as u64);
         let sc = p.scale;
         let created_by = format!("/bin/sh -c install step {li}");
-        layers.push(write_layer(dir, li, &corpus, &|w| {
-            let mut rng = Rng::new(seed);
-            let mut written = 0u64;
-            // Upper layers re-write a build log and delete one file of the layer below.
-            if li > 0 {
-                w.file("var/log/build.log", 0o644, Kind::Text, ((20_000.0 * sc) as u64).max(1) * li as u64, rng.next_u64())?;
-                written += 1;
-                if li % 3 == 0 {
-                    w.whiteout(&format!("opt/step{}/README.md", li - 1))?;
+        layers.push(write_layer(
+            dir,
+            li,
+            &corpus,
+            &|w| {
+                let mut rng = Rng::new(seed);
+                let mut written = 0u64;
+                // Upper layers re-write a build log and delete one file of the layer below.
+                if li > 0 {
+                    w.file(
+                        "var/log/build.log",
+                        0o644,
+                        Kind::Text,
+                        ((20_000.0 * sc) as u64).max(1) * li as u64,
+                        rng.next_u64(),
+                    )?;
+                    written += 1;
+                    if li % 3 == 0 {
+                        w.whiteout(&format!("opt/step{}/README.md", li - 1))?;
+                    }
                 }
-            }
-            w.literal(&format!("opt/step{li}/README.md"), 0o644, format!("step {li}\n").as_bytes())?;
-            written += 1;
-            let rest = count.saturating_sub(written);
-            let specs = [distro_spec(), python_spec(), node_spec()];
-            let mut spec_i = li % 3;
-            let mut left = rest;
-            let chunk = (rest / 3).max(1);
-            while left > 0 {
-                let mut spec = specs[spec_i].clone();
-                // Small files only: this image is about file count, not bytes.
-                spec.bin_pct = 0;
-                spec.text = (50, 1_500);
-                spec.root = format!("{}/l{li}s{spec_i}", spec.root);
-                let k = chunk.min(left);
-                write_tree(w, &mut rng, &spec, k)?;
-                left -= k;
-                spec_i = (spec_i + 1) % 3;
-            }
-            Ok(())
-        }, &created_by)?);
+                w.literal(
+                    &format!("opt/step{li}/README.md"),
+                    0o644,
+                    format!("step {li}\n").as_bytes(),
+                )?;
+                written += 1;
+                let rest = count.saturating_sub(written);
+                let specs = [distro_spec(), python_spec(), node_spec()];
+                let mut spec_i = li % 3;
+                let mut left = rest;
+                let chunk = (rest / 3).max(1);
+                while left > 0 {
+                    let mut spec = specs[spec_i].clone();
+                    // Small files only: this image is about file count, not bytes.
+                    spec.bin_pct = 0;
+                    spec.text = (50, 1_500);
+                    spec.root = format!("{}/l{li}s{spec_i}", spec.root);
+                    let k = chunk.min(left);
+                    write_tree(w, &mut rng, &spec, k)?;
+                    left -= k;
+                    spec_i = (spec_i + 1) % 3;
+                }
+                Ok(())
+            },
+            &created_by,
+        )?);
     }
     Ok(layers)
 }
@@ -857,7 +1099,10 @@ fn append_dir<W: Write>(b: &mut tar::Builder<W>, path: &str) -> io::Result<()> {
 
 fn create(out: &Path) -> io::Result<tar::Builder<BufWriter<File>>> {
     let tmp = out.with_extension("partial");
-    Ok(tar::Builder::new(BufWriter::with_capacity(1 << 20, File::create(tmp)?)))
+    Ok(tar::Builder::new(BufWriter::with_capacity(
+        1 << 20,
+        File::create(tmp)?,
+    )))
 }
 
 fn commit(b: tar::Builder<BufWriter<File>>, out: &Path) -> io::Result<()> {
@@ -882,7 +1127,11 @@ pub fn write_docker_legacy(out: &Path, name: &str, layers: &[Layer]) -> io::Resu
         if !parent.is_empty() {
             json["parent"] = serde_json::Value::String(parent.clone());
         }
-        append_bytes(&mut b, &format!("{id}/json"), &serde_json::to_vec(&json).unwrap())?;
+        append_bytes(
+            &mut b,
+            &format!("{id}/json"),
+            &serde_json::to_vec(&json).unwrap(),
+        )?;
         append_file(&mut b, &format!("{id}/layer.tar"), &l.tar)?;
         ids.push(id.clone());
         parent = id;
@@ -893,7 +1142,11 @@ pub fn write_docker_legacy(out: &Path, name: &str, layers: &[Layer]) -> io::Resu
         "RepoTags": [format!("layerscope-bench/{name}:latest")],
         "Layers": ids.iter().map(|id| format!("{id}/layer.tar")).collect::<Vec<_>>()
     }]);
-    append_bytes(&mut b, "manifest.json", &serde_json::to_vec(&manifest).unwrap())?;
+    append_bytes(
+        &mut b,
+        "manifest.json",
+        &serde_json::to_vec(&manifest).unwrap(),
+    )?;
     let repos = serde_json::json!({ format!("layerscope-bench/{name}"): {"latest": parent} });
     append_bytes(&mut b, "repositories", &serde_json::to_vec(&repos).unwrap())?;
     commit(b, out)
@@ -908,7 +1161,12 @@ pub enum LayerCodec {
 
 /// Compresses each layer into a blob file (in parallel, one thread per layer up to `threads`);
 /// returns (blob path, digest hex, size).
-fn blobs(layers: &[Layer], codec: LayerCodec, p: &Params, threads: usize) -> io::Result<Vec<(PathBuf, String, u64)>> {
+fn blobs(
+    layers: &[Layer],
+    codec: LayerCodec,
+    p: &Params,
+    threads: usize,
+) -> io::Result<Vec<(PathBuf, String, u64)>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<io::Result<(PathBuf, String, u64)>>>> =
         layers.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -924,7 +1182,10 @@ fn blobs(layers: &[Layer], codec: LayerCodec, p: &Params, threads: usize) -> io:
             });
         }
     });
-    results.into_iter().map(|m| m.into_inner().unwrap().unwrap()).collect()
+    results
+        .into_iter()
+        .map(|m| m.into_inner().unwrap().unwrap())
+        .collect()
 }
 
 fn blob_one(l: &Layer, codec: LayerCodec, p: &Params) -> io::Result<(PathBuf, String, u64)> {
@@ -932,7 +1193,11 @@ fn blob_one(l: &Layer, codec: LayerCodec, p: &Params) -> io::Result<(PathBuf, St
         let len = std::fs::metadata(&l.tar)?.len();
         return Ok((l.tar.clone(), l.diff_id.clone(), len));
     }
-    let ext = if codec == LayerCodec::Gzip { "gz" } else { "zst" };
+    let ext = if codec == LayerCodec::Gzip {
+        "gz"
+    } else {
+        "zst"
+    };
     let path = l.tar.with_extension(format!("tar.{ext}"));
     let mut src = io::BufReader::with_capacity(1 << 20, File::open(&l.tar)?);
     let hw = HashWriter::new(BufWriter::with_capacity(1 << 20, File::create(&path)?));
@@ -1056,7 +1321,10 @@ pub fn generate(out: &Path, image: &str, p: &Params, threads: usize) -> io::Resu
             ))
         }
     };
-    let missing: Vec<&(String, &str)> = targets.iter().filter(|(f, _)| !out.join(f).exists()).collect();
+    let missing: Vec<&(String, &str)> = targets
+        .iter()
+        .filter(|(f, _)| !out.join(f).exists())
+        .collect();
     let mut written = Vec::new();
     if missing.is_empty() {
         return Ok(written);
