@@ -240,14 +240,7 @@ impl Scanner {
         }
         if let Some(ri) = self.env_rule {
             for (k, r) in instruction_pairs(text) {
-                if is_reportable_value(&k, &data[r.clone()]) {
-                    raw.push(Raw {
-                        rule: ri,
-                        span: r,
-                        secret: None,
-                        lower: false,
-                    });
-                }
+                raw.extend(named_value(ri, &k, r, data));
             }
         }
         self.finalize(raw, data, true)
@@ -259,16 +252,12 @@ impl Scanner {
         let mut raw = Vec::new();
         self.scan_content(data, None, &[], false, &mut raw);
         if let (Some(ri), Some(eq)) = (self.env_rule, entry.find('=')) {
-            let key = entry[..eq].trim();
-            let r = eq + 1..entry.len();
-            if is_reportable_value(key, &data[r.clone()]) {
-                raw.push(Raw {
-                    rule: ri,
-                    span: r,
-                    secret: None,
-                    lower: false,
-                });
-            }
+            raw.extend(named_value(
+                ri,
+                entry[..eq].trim(),
+                eq + 1..entry.len(),
+                data,
+            ));
         }
         self.finalize(raw, data, true)
     }
@@ -632,4 +621,14 @@ fn trim_path(mut path: &[u8]) -> &[u8] {
         path = p;
     }
     path
+}
+
+/// A value whose name says "secret" (`ENV`/`ARG` pairs, env entries), as a raw match of `rule`.
+fn named_value(rule: usize, key: &str, span: Range<usize>, data: &[u8]) -> Option<Raw> {
+    is_reportable_value(key, &data[span.clone()]).then_some(Raw {
+        rule,
+        span,
+        secret: None,
+        lower: false,
+    })
 }
