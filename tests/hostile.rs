@@ -114,19 +114,7 @@ fn total_bytes_limit() {
 #[test]
 fn gzipped_outer_archive_bomb() {
     // The whole archive gzipped (as `docker save | gzip`): spooled, so it too has both limits.
-    let img = Image::new(vec![Layer::of(&[file("f", b"x")], Comp::None)]);
-    let mut head = tar(&img
-        .docker_legacy()
-        .iter()
-        .map(|(n, d)| file(n, d))
-        .collect::<Vec<_>>());
-    head.truncate(head.len() - 1024);
-    head.extend(header_block(
-        b"padding.bin",
-        tar::EntryType::Regular,
-        (4 * MIB) as u64,
-    ));
-    let (bytes, _) = gz_parts(&[(&head, 1), (&vec![0u8; MIB], 4), (&[0u8; 1024], 1)]);
+    let bytes = gzipped_save_bomb(4);
     expect_limit("outer.tar.gz", &bytes, &["--max-ratio", "2"], "--max-ratio");
     expect_limit(
         "outer.tar.gz",

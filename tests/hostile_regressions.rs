@@ -193,19 +193,7 @@ fn repeated_whiteouts_are_applied_once() {
 /// 64 MB download could fill the disk. It now has the layers' ratio limit too.
 #[test]
 fn whole_archive_spool_has_a_ratio_limit() {
-    let img = Image::new(vec![Layer::of(&[file("f", b"x")], Comp::None)]);
-    let mut head = tar(&img
-        .docker_legacy()
-        .iter()
-        .map(|(n, d)| file(n, d))
-        .collect::<Vec<_>>());
-    head.truncate(head.len() - 1024);
-    head.extend(header_block(
-        b"pad",
-        tar::EntryType::Regular,
-        (3 * MIB) as u64,
-    ));
-    let (bytes, _) = gz_parts(&[(&head, 1), (&vec![0u8; MIB], 3), (&[0u8; 1024], 1)]);
+    let bytes = gzipped_save_bomb(3);
     let r = run_bytes("spool.tar.gz", &bytes, &["--max-ratio", "2"]);
     assert_eq!(r.code, Some(2));
     assert!(r.err().contains("--max-ratio"), "{}", r.err());

@@ -488,3 +488,21 @@ pub fn gz_zero_layer(mib: usize) -> Layer {
         media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
     }
 }
+
+/// A `docker save` gzipped whole whose last member declares `mib` MiB of zeros: it inflates far
+/// beyond its compressed size (a bomb for the outer-archive spool).
+pub fn gzipped_save_bomb(mib: usize) -> Vec<u8> {
+    let img = Image::new(vec![Layer::of(&[file("f", b"x")], Comp::None)]);
+    let mut head = tar(&img
+        .docker_legacy()
+        .iter()
+        .map(|(n, d)| file(n, d))
+        .collect::<Vec<_>>());
+    head.truncate(head.len() - 1024);
+    head.extend(header_block(
+        b"padding.bin",
+        tar::EntryType::Regular,
+        (mib * MIB) as u64,
+    ));
+    gz_parts(&[(&head, 1), (&vec![0u8; MIB], mib), (&[0u8; 1024], 1)]).0
+}
