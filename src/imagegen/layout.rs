@@ -507,15 +507,7 @@ fn docker_legacy(groups: &[Group]) -> (Vec<Entry>, WrittenImage) {
             layers: layer_paths,
             layer_sources: None,
         });
-        if !b.name.is_empty() {
-            if let Some(last) = ids.last() {
-                let (repo, tag) = split_name(&b.name);
-                repos
-                    .entry(familiar_repo(&repo))
-                    .or_default()
-                    .insert(tag, last.clone());
-            }
-        }
+        record_repo(&mut repos, &b.name, ids.last());
     }
     let mut list: Vec<Entry> = entries.into_values().collect();
     list.push(Entry::file("manifest.json", json::to_vec(&manifest), 0o100644, 0).root());
@@ -621,15 +613,7 @@ fn docker_archive_containers(groups: &[Group]) -> (Vec<Entry>, WrittenImage) {
             layers: layer_paths,
             layer_sources: None,
         });
-        if !b.name.is_empty() {
-            if let Some(last) = ids.last() {
-                let (repo, tag) = split_name(&b.name);
-                repos
-                    .entry(familiar_repo(&repo))
-                    .or_default()
-                    .insert(tag, last.clone());
-            }
-        }
+        record_repo(&mut repos, &b.name, ids.last());
     }
     list.push(Entry::file(
         "manifest.json",
@@ -1020,5 +1004,24 @@ mod tests {
         assert_eq!(full_repo("alpine"), "docker.io/library/alpine");
         assert_eq!(full_repo("localhost/nobin"), "localhost/nobin");
         assert_eq!(familiar_repo("docker.io/library/alpine"), "alpine");
+    }
+}
+
+/// Adds an image's `name:tag` -> top layer id to the legacy `repositories` file (untagged
+/// images, saved by id, have none).
+fn record_repo(
+    repos: &mut BTreeMap<String, BTreeMap<String, String>>,
+    name: &str,
+    top: Option<&String>,
+) {
+    if name.is_empty() {
+        return;
+    }
+    if let Some(last) = top {
+        let (repo, tag) = split_name(name);
+        repos
+            .entry(familiar_repo(&repo))
+            .or_default()
+            .insert(tag, last.clone());
     }
 }
