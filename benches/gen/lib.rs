@@ -524,7 +524,7 @@ pub fn ident(rng: &mut Rng) -> String {
         if i > 0 && rng.chance(30) {
             s.push('_');
         }
-        s.push_str(*rng.pick(SYLLABLES));
+        s.push_str(rng.pick(SYLLABLES));
     }
     s
 }
@@ -1168,8 +1168,9 @@ fn blobs(
     threads: usize,
 ) -> io::Result<Vec<(PathBuf, String, u64)>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<io::Result<(PathBuf, String, u64)>>>> =
-        layers.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    // One slot per layer: (blob path, digest, size) once a worker has written it.
+    type Slot = std::sync::Mutex<Option<io::Result<(PathBuf, String, u64)>>>;
+    let results: Vec<Slot> = layers.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             s.spawn(|| loop {
