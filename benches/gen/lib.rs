@@ -524,7 +524,8 @@ pub fn ident(rng: &mut Rng) -> String {
         if i > 0 && rng.chance(30) {
             s.push('_');
         }
-        s.push_str(rng.pick(SYLLABLES));
+        let syllable: &&str = rng.pick(SYLLABLES);
+        s.push_str(syllable);
     }
     s
 }

@@ -982,6 +982,25 @@ pub fn write_image(
     Ok(w)
 }
 
+/// Adds an image's `name:tag` -> top layer id to the legacy `repositories` file (untagged
+/// images, saved by id, have none).
+fn record_repo(
+    repos: &mut BTreeMap<String, BTreeMap<String, String>>,
+    name: &str,
+    top: Option<&String>,
+) {
+    if name.is_empty() {
+        return;
+    }
+    if let Some(last) = top {
+        let (repo, tag) = split_name(name);
+        repos
+            .entry(familiar_repo(&repo))
+            .or_default()
+            .insert(tag, last.clone());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1004,24 +1023,5 @@ mod tests {
         assert_eq!(full_repo("alpine"), "docker.io/library/alpine");
         assert_eq!(full_repo("localhost/nobin"), "localhost/nobin");
         assert_eq!(familiar_repo("docker.io/library/alpine"), "alpine");
-    }
-}
-
-/// Adds an image's `name:tag` -> top layer id to the legacy `repositories` file (untagged
-/// images, saved by id, have none).
-fn record_repo(
-    repos: &mut BTreeMap<String, BTreeMap<String, String>>,
-    name: &str,
-    top: Option<&String>,
-) {
-    if name.is_empty() {
-        return;
-    }
-    if let Some(last) = top {
-        let (repo, tag) = split_name(name);
-        repos
-            .entry(familiar_repo(&repo))
-            .or_default()
-            .insert(tag, last.clone());
     }
 }
