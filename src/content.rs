@@ -24,14 +24,10 @@ impl Content {
     }
 }
 
-/// NUL in the first 8 KiB, or mostly invalid UTF-8: treat as binary.
+/// NUL in the first 8 KiB, or mostly invalid UTF-8: treat as binary. The preview and the secret
+/// scanner share one heuristic, so a file shown as hex is the file scanned at lower confidence.
 pub fn is_binary(data: &[u8]) -> bool {
-    let head = &data[..data.len().min(8192)];
-    if head.contains(&0) {
-        return true;
-    }
-    let bad: usize = head.utf8_chunks().map(|c| c.invalid().len()).sum();
-    bad * 10 > head.len()
+    crate::secrets::is_binary(data)
 }
 
 /// Reads up to `cap` bytes of `entry` in `layer`, starting `skip` bytes into the file.

@@ -40,7 +40,8 @@ pub struct ExternalFinding {
 }
 
 impl ExternalFinding {
-    fn new(tool: &str) -> ExternalFinding {
+    /// An empty finding of `tool`, to be filled in by a parser.
+    pub fn new(tool: &str) -> ExternalFinding {
         ExternalFinding {
             tool: tool.to_string(),
             rule: String::new(),

@@ -336,18 +336,10 @@ fn notes_and_json_never_show_raw_secrets() {
         .write(dir.path());
     let b = tui_support::analyze(&img);
     let f = ExternalFinding {
-        tool: "x".into(),
         rule: "r".into(),
         title: "t".into(),
-        severity: None,
         path: Some("app/a.txt".into()),
-        line: None,
-        layer_diff_id: None,
-        layer_digest: None,
-        layer_hint: None,
-        snippet: None,
-        location: None,
-        validation: None,
+        ..ExternalFinding::new("x")
     };
     let r = &external::reconcile(&b, &b.findings, vec![f])[0];
     assert_eq!(r.agreement, Agreement::Deleted);

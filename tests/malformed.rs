@@ -64,22 +64,18 @@ fn second_layer() -> Vec<Ent> {
 
 /// The valid starting points: (name, members, index of the first layer blob among members).
 fn bases() -> Vec<(&'static str, Image, Members)> {
-    let legacy = Image::new(vec![
-        Layer::of(&layer_tar(), Comp::None),
-        Layer::of(&second_layer(), Comp::None),
-    ]);
-    let gzip = Image::new(vec![
-        Layer::of(&layer_tar(), Comp::Gzip),
-        Layer::of(&second_layer(), Comp::Gzip),
-    ]);
-    let zstd = Image::new(vec![
-        Layer::of(&layer_tar(), Comp::Zstd),
-        Layer::of(&second_layer(), Comp::Zstd),
-    ]);
-    let d25 = Image::new(vec![
-        Layer::of(&layer_tar(), Comp::None),
-        Layer::of(&second_layer(), Comp::None),
-    ]);
+    let two_layers = |c: Comp| {
+        Image::new(vec![
+            Layer::of(&layer_tar(), c),
+            Layer::of(&second_layer(), c),
+        ])
+    };
+    let (legacy, gzip, zstd) = (
+        two_layers(Comp::None),
+        two_layers(Comp::Gzip),
+        two_layers(Comp::Zstd),
+    );
+    let d25 = legacy.clone();
     vec![
         ("legacy", legacy.clone(), legacy.docker_legacy()),
         ("ocigz", gzip.clone(), gzip.oci()),

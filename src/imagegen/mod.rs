@@ -384,13 +384,7 @@ impl Compression {
 
 /// Lower-case hex of sha256.
 pub fn sha256_hex(data: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let d = Sha256::digest(data);
-    let mut s = String::with_capacity(64);
-    for b in d {
-        s.push_str(&format!("{:02x}", b));
-    }
-    s
+    crate::digest::sha256_hex(data)
 }
 
 /// `sha256:<hex>`.

@@ -75,22 +75,12 @@ pub fn fingerprint(rule: &str, secret: &str) -> String {
     h.update(rule.as_bytes());
     h.update([0u8]);
     h.update(secret.as_bytes());
-    hex(&h.finalize())
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 15) as usize] as char);
-    }
-    s
+    crate::digest::hex(&h.finalize())
 }
 
 /// SHA-256 of data as `sha256:<hex>`; used as the "secret" of whole-file findings.
 pub(crate) fn content_digest(data: &[u8]) -> String {
-    format!("sha256:{}", hex(&Sha256::digest(data)))
+    format!("sha256:{}", crate::digest::sha256_hex(data))
 }
 
 /// Heuristic binary detection: a NUL byte in the first 8 KiB, or more than
