@@ -13,7 +13,7 @@ use crate::layer::{
     index_layer, index_layer_spooled, ContentVisitor, Entry, EntryKind, LayerIndex, PassState,
 };
 use crate::paths::{PathId, PathTable};
-use crate::secrets::Scanner;
+use crate::secrets::{self, Scanner};
 use crate::source::{self, Compression, Format, ImageSource, OpenOptions};
 use crate::tree::{Change, Tree, Version};
 
@@ -91,6 +91,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Config and history text with secret spans masked, keyed by the original text.
     pub masked_text: HashMap<String, String>,
+    /// Every secret value found, masked wherever else it shows up.
+    pub known: secrets::KnownSecrets,
 }
 
 impl Analysis {
@@ -103,6 +105,23 @@ impl Analysis {
             .get(text)
             .map(String::as_str)
             .unwrap_or(text)
+    }
+
+    /// The secrets of one file version (layer, entry), for [`secrets::redact`].
+    pub fn secret_spans(&self, layer: usize, entry: u32) -> Vec<secrets::SecretSpan> {
+        self.findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.source == findings::FindingSource::File
+                    && f.layer == Some(layer)
+                    && f.entry == Some(entry)
+            })
+            .map(|(i, f)| secrets::SecretSpan {
+                range: f.span.start as u64..f.span.end as u64,
+                finding: Some(i),
+            })
+            .collect()
     }
 
     pub fn format(&self) -> Format {
@@ -182,6 +201,7 @@ pub fn analyze_source(
     let scan = ImageScan::new(scanner, src.layers.len());
     let mut a = analyze_with(src, opts, state, &|layer| Box::new(scan.visitor(layer)))?;
     a.findings = findings::assemble(&a, scanner, scan.into_hits());
+    a.known = secrets::KnownSecrets::new(a.findings.iter().map(|f| f.secret.as_str()));
     a.masked_text = findings::masker(&a.findings, &a);
     Ok(a)
 }
@@ -302,6 +322,7 @@ fn analyze_with<'v>(
         warnings,
         findings: Vec::new(),
         masked_text: HashMap::new(),
+        known: secrets::KnownSecrets::default(),
     };
     a.efficiency = efficiency(&a);
     Ok(a)

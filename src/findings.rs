@@ -426,34 +426,30 @@ pub fn masker(findings: &[Finding], a: &Analysis) -> HashMap<String, String> {
             spans.entry(t).or_default().push(f.span.clone());
         }
     }
-    let mut out: HashMap<String, String> = spans
-        .into_iter()
-        .map(|(t, s)| (t.to_string(), secrets::mask_spans(t, &s)))
-        .collect();
-    // A secret that shows up in one place is masked wherever else the same text holds it
-    // (an ENV value repeated in its history step, a build arg echoed in a later RUN).
-    let secrets_seen: Vec<(&str, &str)> = findings
-        .iter()
-        .filter(|f| f.source != FindingSource::File && f.secret.len() >= 4)
-        .map(|f| (f.secret.as_str(), f.masked.as_str()))
-        .collect();
-    let mut texts: Vec<String> = a
+    // Every text is masked through the one masking function: its own spans, and every secret
+    // value found anywhere (an ENV value repeated in its history step, a build arg echoed in a
+    // later RUN).
+    let mut texts: Vec<&str> = a
         .history
         .iter()
-        .filter_map(|h| h.created_by.clone())
+        .filter_map(|h| h.created_by.as_deref())
         .collect();
-    texts.extend(a.config.env.iter().cloned());
-    texts.extend(a.config.labels.values().cloned());
+    texts.extend(a.config.env.iter().map(String::as_str));
+    texts.extend(a.config.labels.values().map(String::as_str));
+    let mut out = HashMap::new();
     for t in texts {
-        let base = out.get(&t).cloned().unwrap_or_else(|| t.clone());
-        let mut masked = base.clone();
-        for (s, m) in &secrets_seen {
-            if masked.contains(s) {
-                masked = masked.replace(s, m);
-            }
-        }
+        let own: Vec<secrets::SecretSpan> = spans
+            .get(t)
+            .into_iter()
+            .flatten()
+            .map(|r| secrets::SecretSpan {
+                range: r.start as u64..r.end as u64,
+                finding: None,
+            })
+            .collect();
+        let masked = secrets::redact_str(t, &own, &a.known);
         if masked != t {
-            out.insert(t, masked);
+            out.insert(t.to_string(), masked);
         }
     }
     out

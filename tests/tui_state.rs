@@ -195,7 +195,7 @@ fn search_then_jump_opens_the_preview_at_the_hit() {
     assert_eq!(v.layer, 0);
     let doc = v.preview.doc.as_ref().unwrap();
     assert_eq!(doc.target_line, Some(1));
-    assert!(matches!(&doc.body, Body::Text { lines, .. } if lines[1].segs[0].text == "port=80"));
+    assert!(matches!(&doc.body, Body::Text { lines, .. } if lines[1].pieces[0].text == "port=80"));
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn finding_enter_jumps_to_the_ghost_and_e_explains() {
     let Body::Text { lines, .. } = &doc.body else {
         panic!("{:?}", doc.body)
     };
-    let secret = lines[1].segs.iter().find(|s| s.masked.is_some()).unwrap();
+    let secret = lines[1].pieces.iter().find(|s| s.secret.is_some()).unwrap();
     assert_eq!(secret.text, "AKIAQYLPMN5HFIQR7XYZ");
 }
 

@@ -26,45 +26,19 @@ pub fn mask(secret: &str) -> String {
     out
 }
 
-/// Replace each `spans` range of `text` with the mask of the text it covers.
+/// Replace each `spans` range of `text` with the mask of the text it covers: [`redact_str`]
+/// for callers that hold plain byte ranges.
 ///
-/// Spans may be unsorted and overlapping (they are merged); spans are
-/// clamped to the text and widened to UTF-8 character boundaries.
+/// [`redact_str`]: super::redact::redact_str
 pub fn mask_spans(text: &str, spans: &[Range<usize>]) -> String {
-    let mut v: Vec<Range<usize>> = spans
+    let spans: Vec<super::redact::SecretSpan> = spans
         .iter()
-        .filter_map(|r| {
-            let mut s = r.start.min(text.len());
-            let mut e = r.end.min(text.len());
-            if s >= e {
-                return None;
-            }
-            while !text.is_char_boundary(s) {
-                s -= 1;
-            }
-            while !text.is_char_boundary(e) {
-                e += 1;
-            }
-            Some(s..e)
+        .map(|r| super::redact::SecretSpan {
+            range: r.start as u64..r.end as u64,
+            finding: None,
         })
         .collect();
-    v.sort_by_key(|r| (r.start, r.end));
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(v.len());
-    for r in v {
-        match merged.last_mut() {
-            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
-        }
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut pos = 0;
-    for r in merged {
-        out.push_str(&text[pos..r.start]);
-        out.push_str(&mask(&text[r.clone()]));
-        pos = r.end;
-    }
-    out.push_str(&text[pos..]);
-    out
+    super::redact::redact_str(text, &spans, &super::redact::KnownSecrets::default())
 }
 
 /// Stable fingerprint of a finding: lowercase hex SHA-256 of

@@ -10,14 +10,16 @@
 //! * Image config / history strings: [`Scanner::scan_env`],
 //!   [`Scanner::scan_text`], [`split_build_args`], [`is_secret_name`].
 //!
-//! Secrets never appear in `Debug` output or errors; use [`mask`] /
-//! [`mask_spans`] for display and [`fingerprint`] for baselines.
+//! Secrets never appear in `Debug` output or errors; every surface masks through [`redact`]
+//! (spans of the bytes shown plus every [`KnownSecrets`] value); [`mask`] is the mask of one value;
+//! use them for display and [`fingerprint`] for baselines.
 
 mod engine;
 mod files;
 mod filters;
 mod history;
 mod mask;
+mod redact;
 mod rules;
 mod types;
 
@@ -25,6 +27,9 @@ pub use engine::Scanner;
 pub use filters::is_placeholder;
 pub use history::{is_secret_name, split_build_args};
 pub use mask::{fingerprint, is_binary, mask, mask_spans, shannon_entropy};
+pub use redact::{
+    no_escape, redact, redact_str, shown, Escape, Hidden, KnownSecrets, Piece, SecretSpan,
+};
 pub use rules::RuleSet;
 pub use types::{BuildArg, Confidence, Match, RuleInfo, SecretsError, Severity};
 

@@ -1239,7 +1239,9 @@ impl App {
                 end,
                 size,
             } => (*start, *end, *size, lines.len()),
-            Body::Hex { bytes, start, size } => (*start, *start + bytes.len() as u64, *size, 0),
+            Body::Hex {
+                bytes, start, size, ..
+            } => (*start, *start + bytes.len() as u64, *size, 0),
             _ => return,
         };
         let first = doc.req.first_line;

@@ -8,8 +8,9 @@ use crate::analysis::Analysis;
 use crate::content;
 use crate::layer::Entry;
 use crate::paths::PathId;
+use crate::secrets::{redact, KnownSecrets, Piece, SecretSpan};
 use crate::tree::{Change, Version, NO_ENTRY};
-use crate::tui::text::{clean, clean_line, human, short_created_by};
+use crate::tui::text::{human, line_escape, short_created_by};
 
 /// Bytes of text read per chunk.
 pub const TEXT_CHUNK: usize = 256 << 10;
@@ -25,7 +26,7 @@ pub struct PreviewReq {
     /// The selected layer: the file is shown as it is there.
     pub layer: usize,
     pub diff: bool,
-    /// Diff text unmasked (the text view masks at render time instead).
+    /// Banners name build steps, masked unless revealed (file text is masked at render time).
     pub reveal: bool,
     pub start: u64,
     pub first_line: usize,
@@ -33,26 +34,11 @@ pub struct PreviewReq {
     pub target: Option<u64>,
 }
 
-/// A secret inside a file version, by byte range in the file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecretSpan {
-    pub span: Range<u64>,
-    pub masked: String,
-    pub finding: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Seg {
-    pub text: String,
-    /// For a secret: the masked form shown until the user reveals it.
-    pub masked: Option<String>,
-    pub finding: Option<usize>,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TextLine {
     pub no: usize,
-    pub segs: Vec<Seg>,
+    /// The line cut by `secrets::redact`: the renderer picks each piece's shown form.
+    pub pieces: Vec<Piece>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +55,19 @@ pub struct DiffLine {
     pub kind: DiffKind,
     pub old: Option<usize>,
     pub new: Option<usize>,
-    pub text: String,
+    /// `-` lines are masked with the old version's secrets, `+` lines with the new one's.
+    pub pieces: Vec<Piece>,
+}
+
+impl DiffLine {
+    fn note(kind: DiffKind, text: String) -> DiffLine {
+        DiffLine {
+            kind,
+            old: None,
+            new: None,
+            pieces: vec![Piece::plain(text)],
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +85,8 @@ pub enum Body {
         bytes: Vec<u8>,
         start: u64,
         size: u64,
+        /// Secret byte ranges (absolute in the file): shown as `••` until revealed.
+        hidden: Vec<Range<u64>>,
     },
     Diff {
         lines: Vec<DiffLine>,
@@ -138,12 +138,9 @@ fn step_of(a: &Analysis, layer: usize, reveal: bool) -> String {
         .unwrap_or_else(|| format!("layer {layer}"))
 }
 
-/// Builds the preview. `spans` gives the secrets of a file version (layer, entry).
-pub fn build(
-    a: &Analysis,
-    req: &PreviewReq,
-    spans: &dyn Fn(usize, u32) -> Vec<SecretSpan>,
-) -> PreviewDoc {
+/// Builds the preview; every byte of file content is cut by `secrets::redact` with the secrets of
+/// its own version and every known secret value.
+pub fn build(a: &Analysis, req: &PreviewReq) -> PreviewDoc {
     let mut doc = PreviewDoc::loading(req.clone());
     let path_s = format!("/{}", a.path_string(req.path));
     doc.title = path_s.clone();
@@ -217,10 +214,10 @@ pub fn build(
         return doc;
     }
     if req.diff {
-        doc.body = diff_body(a, &src, &entry, req.reveal, spans);
+        doc.body = diff_body(a, &src, &entry);
         return doc;
     }
-    let secret = spans(src.layer as usize, src.entry);
+    let secret = a.secret_spans(src.layer as usize, src.entry);
     match read_text(a, src.layer as usize, &entry, req, &secret) {
         Ok((body, target)) => {
             doc.body = body;
@@ -280,11 +277,19 @@ fn read_text(
         let hstart = start - start % 16;
         let h =
             content::read_range(a, layer, entry, hstart, HEX_CHUNK).map_err(|e| e.to_string())?;
+        let end = hstart + h.bytes.len() as u64;
+        let hidden = secrets
+            .iter()
+            .chain(&a.known.find(&h.bytes, hstart))
+            .filter(|s| s.range.start < end && s.range.end > hstart)
+            .map(|s| s.range.clone())
+            .collect();
         return Ok((
             Body::Hex {
                 bytes: h.bytes,
                 start: hstart,
                 size: entry.size,
+                hidden,
             },
             None,
         ));
@@ -296,7 +301,7 @@ fn read_text(
         }
     }
     let end = start + bytes.len() as u64;
-    let lines = split_lines(&bytes, start, first_line, secrets);
+    let lines = split_lines(&bytes, start, first_line, secrets, &a.known);
     let target = req.target.and_then(|t| {
         if t < start || t >= end.max(start + 1) {
             return None;
@@ -318,77 +323,39 @@ fn read_text(
     ))
 }
 
-/// Splits text into numbered lines, cutting out the secret spans as their own segments.
+/// Splits text into numbered lines, each cut by `secrets::redact`.
 pub fn split_lines(
     bytes: &[u8],
     start: u64,
     first_line: usize,
     secrets: &[SecretSpan],
+    known: &KnownSecrets,
 ) -> Vec<TextLine> {
-    let mut out = Vec::new();
+    lines_of(bytes)
+        .enumerate()
+        .map(|(i, (off, line))| TextLine {
+            no: first_line + i,
+            pieces: redact(line, start + off as u64, secrets, known, &line_escape),
+        })
+        .collect()
+}
+
+/// The lines of a text with their byte offsets, without `\n` or a CRLF's `\r`.
+fn lines_of(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     let mut pos = 0usize;
-    let mut no = first_line;
-    while pos < bytes.len() {
-        let end = bytes[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| pos + i);
-        let (ls, le) = (start + pos as u64, start + end as u64);
-        let mut segs = Vec::new();
-        let mut cur = ls;
-        let mut cuts: Vec<&SecretSpan> = secrets
-            .iter()
-            .filter(|s| s.span.start < le && s.span.end > ls)
-            .collect();
-        cuts.sort_by_key(|s| s.span.start);
-        for s in cuts {
-            let a = s.span.start.max(cur);
-            let b = s.span.end.min(le);
-            if a >= b {
-                continue;
-            }
-            if a > cur {
-                segs.push(plain(&bytes[(cur - start) as usize..(a - start) as usize]));
-            }
-            let raw = &bytes[(a - start) as usize..(b - start) as usize];
-            let whole = s.span.start >= ls && s.span.end <= le;
-            let masked = if whole {
-                clean(&s.masked)
-            } else {
-                "•".repeat(raw.len().min(40))
-            };
-            segs.push(Seg {
-                text: clean_line(raw),
-                masked: Some(masked),
-                finding: Some(s.finding),
-            });
-            cur = b;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
         }
-        if cur < le || segs.is_empty() {
-            segs.push(plain(&bytes[(cur - start) as usize..end]));
-        }
-        out.push(TextLine { no, segs });
-        no += 1;
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        let line = &bytes[pos..end];
+        let item = (pos, line.strip_suffix(b"\r").unwrap_or(line));
         pos = end + 1;
-    }
-    out
+        Some(item)
+    })
 }
 
-fn plain(b: &[u8]) -> Seg {
-    Seg {
-        text: clean_line(b),
-        masked: None,
-        finding: None,
-    }
-}
-
-fn diff_body(
-    a: &Analysis,
-    src: &Version,
-    entry: &Entry,
-    reveal: bool,
-    spans: &dyn Fn(usize, u32) -> Vec<SecretSpan>,
-) -> Body {
+fn diff_body(a: &Analysis, src: &Version, entry: &Entry) -> Body {
     let Some(old) = a.tree.previous(src.path, src.layer as usize).copied() else {
         return Body::Message(format!(
             "no earlier version: layer {} added this file",
@@ -402,22 +369,14 @@ fn diff_body(
         let d = content::describe_non_file(&old_entry).unwrap_or_default();
         return Body::Message(format!("layer {} had a {} here", old.layer, d));
     }
-    let read = |layer: usize, e: &Entry, eno: u32| -> Result<Vec<u8>, String> {
-        let c = content::read(a, layer, e, DIFF_CAP).map_err(|e| e.to_string())?;
-        let mut b = c.bytes;
-        if !reveal {
-            for s in spans(layer, eno) {
-                let (x, y) = (s.span.start as usize, (s.span.end as usize).min(b.len()));
-                if x < y {
-                    b.splice(x..y, s.masked.bytes());
-                }
-            }
-        }
-        Ok(b)
+    let read = |layer: usize, e: &Entry| -> Result<Vec<u8>, String> {
+        content::read(a, layer, e, DIFF_CAP)
+            .map(|c| c.bytes)
+            .map_err(|e| e.to_string())
     };
     let (ob, nb) = match (
-        read(old.layer as usize, &old_entry, old.entry),
-        read(src.layer as usize, entry, src.entry),
+        read(old.layer as usize, &old_entry),
+        read(src.layer as usize, entry),
     ) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => return Body::Error(e),
@@ -432,42 +391,67 @@ fn diff_body(
         ));
     }
     let mut lines = vec![
-        DiffLine {
-            kind: DiffKind::Header,
-            old: None,
-            new: None,
-            text: format!("--- layer {} ({})", old.layer, human(old_entry.size)),
-        },
-        DiffLine {
-            kind: DiffKind::Header,
-            old: None,
-            new: None,
-            text: format!("+++ layer {} ({})", src.layer, human(entry.size)),
-        },
+        DiffLine::note(
+            DiffKind::Header,
+            format!("--- layer {} ({})", old.layer, human(old_entry.size)),
+        ),
+        DiffLine::note(
+            DiffKind::Header,
+            format!("+++ layer {} ({})", src.layer, human(entry.size)),
+        ),
     ];
-    lines.extend(unified(&ob, &nb));
+    let old_side = Side {
+        bytes: &ob,
+        secrets: &a.secret_spans(old.layer as usize, old.entry),
+    };
+    let new_side = Side {
+        bytes: &nb,
+        secrets: &a.secret_spans(src.layer as usize, src.entry),
+    };
+    lines.extend(unified(old_side, new_side, &a.known));
     if lines.len() == 2 {
-        lines.push(DiffLine {
-            kind: DiffKind::Context,
-            old: None,
-            new: None,
-            text: "(same text; only metadata changed)".into(),
-        });
+        lines.push(DiffLine::note(
+            DiffKind::Context,
+            "(same text; only metadata changed)".into(),
+        ));
     }
     Body::Diff { lines }
 }
 
-/// A unified diff (3 lines of context) of two texts, each line cleaned for the terminal.
-pub fn unified(old: &[u8], new: &[u8]) -> Vec<DiffLine> {
-    let split = |b: &[u8]| -> Vec<String> {
-        let mut v: Vec<String> = b.split(|&c| c == b'\n').map(clean_line).collect();
-        if b.ends_with(b"\n") {
-            v.pop();
-        }
-        v
+/// One side of a diff: its bytes and the secret spans of that file version.
+#[derive(Clone, Copy)]
+pub struct Side<'a> {
+    pub bytes: &'a [u8],
+    pub secrets: &'a [SecretSpan],
+}
+
+/// A unified diff (3 lines of context) of two texts. Each line is cut by `secrets::redact` with
+/// the secrets of its own side (a context line, the same bytes on both sides, with both).
+pub fn unified(old: Side, new: Side, known: &KnownSecrets) -> Vec<DiffLine> {
+    let o: Vec<(usize, &[u8])> = lines_of(old.bytes).collect();
+    let n: Vec<(usize, &[u8])> = lines_of(new.bytes).collect();
+    let ot: Vec<&[u8]> = o.iter().map(|l| l.1).collect();
+    let nt: Vec<&[u8]> = n.iter().map(|l| l.1).collect();
+    let cut = |side: Side, (off, line): (usize, &[u8]), extra: &[SecretSpan]| -> Vec<Piece> {
+        let mut spans = side.secrets.to_vec();
+        spans.extend_from_slice(extra);
+        redact(line, off as u64, &spans, known, &line_escape)
     };
-    let (o, n) = (split(old), split(new));
-    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &o, &n);
+    // The old side's spans of a context line, moved to where the line sits in the new version.
+    let moved = |oi: usize, ni: usize| -> Vec<SecretSpan> {
+        let (oo, ol) = o[oi];
+        let no = n[ni].0 as u64;
+        let (ls, le) = (oo as u64, (oo + ol.len()) as u64);
+        old.secrets
+            .iter()
+            .filter(|s| s.range.start < le && s.range.end > ls)
+            .map(|s| SecretSpan {
+                range: (s.range.start + no).saturating_sub(ls)..s.range.end - ls + no,
+                finding: s.finding,
+            })
+            .collect()
+    };
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &ot, &nt);
     let mut out = Vec::new();
     for group in similar::group_diff_ops(ops, 3) {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
@@ -475,32 +459,30 @@ pub fn unified(old: &[u8], new: &[u8]) -> Vec<DiffLine> {
         };
         let (or, nr) = (first.old_range().start, first.new_range().start);
         let (oe, ne) = (last.old_range().end, last.new_range().end);
-        out.push(DiffLine {
-            kind: DiffKind::Hunk,
-            old: None,
-            new: None,
-            text: format!("@@ -{},{} +{},{} @@", or + 1, oe - or, nr + 1, ne - nr),
-        });
+        out.push(DiffLine::note(
+            DiffKind::Hunk,
+            format!("@@ -{},{} +{},{} @@", or + 1, oe - or, nr + 1, ne - nr),
+        ));
         for op in &group {
-            for change in op.iter_changes(&o, &n) {
-                let (kind, old_no, new_no) = match change.tag() {
-                    similar::ChangeTag::Equal => (
-                        DiffKind::Context,
-                        change.old_index().map(|i| i + 1),
-                        change.new_index().map(|i| i + 1),
-                    ),
-                    similar::ChangeTag::Delete => {
-                        (DiffKind::Removed, change.old_index().map(|i| i + 1), None)
+            for change in op.iter_changes(&ot, &nt) {
+                let (oi, ni) = (change.old_index(), change.new_index());
+                let (kind, pieces) = match (change.tag(), oi, ni) {
+                    (similar::ChangeTag::Equal, Some(oi), Some(ni)) => {
+                        (DiffKind::Context, cut(new, n[ni], &moved(oi, ni)))
                     }
-                    similar::ChangeTag::Insert => {
-                        (DiffKind::Added, None, change.new_index().map(|i| i + 1))
+                    (similar::ChangeTag::Delete, Some(oi), _) => {
+                        (DiffKind::Removed, cut(old, o[oi], &[]))
                     }
+                    (similar::ChangeTag::Insert, _, Some(ni)) => {
+                        (DiffKind::Added, cut(new, n[ni], &[]))
+                    }
+                    _ => continue,
                 };
                 out.push(DiffLine {
                     kind,
-                    old: old_no,
-                    new: new_no,
-                    text: change.value().clone(),
+                    old: oi.map(|i| i + 1),
+                    new: ni.map(|i| i + 1),
+                    pieces,
                 });
             }
         }
@@ -511,10 +493,29 @@ pub fn unified(old: &[u8], new: &[u8]) -> Vec<DiffLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secrets::shown;
+
+    fn span(r: Range<u64>, finding: usize) -> SecretSpan {
+        SecretSpan {
+            range: r,
+            finding: Some(finding),
+        }
+    }
+
+    fn plain_side(b: &[u8]) -> Side<'_> {
+        Side {
+            bytes: b,
+            secrets: &[],
+        }
+    }
 
     #[test]
     fn diff_marks_lines() {
-        let d = unified(b"a\nb\nc\n", b"a\nB\nc\nd\n");
+        let d = unified(
+            plain_side(b"a\nb\nc\n"),
+            plain_side(b"a\nB\nc\nd\n"),
+            &KnownSecrets::default(),
+        );
         let kinds: Vec<DiffKind> = d.iter().map(|l| l.kind).collect();
         assert_eq!(
             kinds,
@@ -527,33 +528,68 @@ mod tests {
                 DiffKind::Added
             ]
         );
-        assert_eq!(d[0].text, "@@ -1,3 +1,4 @@");
+        assert_eq!(shown(&d[0].pieces, true), "@@ -1,3 +1,4 @@");
+    }
+
+    #[test]
+    fn diff_masks_each_side_with_its_own_spans() {
+        // Two secrets on the second line of the old side: the second one sits after the first
+        // on the same line, where an offset shifted by the first mask would leak it.
+        let old = b"GITHUB_TOKEN=ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nA=hf_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb B=hf_cccccccccccccccccccccccccccccccccc\n";
+        let new = b"A=<redacted>\nZ=ghp_dddddddddddddddddddddddddddddddddddd\n";
+        let os = [span(13..53, 0), span(56..93, 1), span(96..133, 2)];
+        let ns = [span(15..55, 3)];
+        let d = unified(
+            Side {
+                bytes: old,
+                secrets: &os,
+            },
+            Side {
+                bytes: new,
+                secrets: &ns,
+            },
+            &KnownSecrets::default(),
+        );
+        let text: Vec<String> = d.iter().map(|l| shown(&l.pieces, false)).collect();
+        assert!(text.contains(&"GITHUB_TOKEN=ghp_…".to_string()), "{text:?}");
+        assert!(text.contains(&"A=hf_b… B=hf_c…".to_string()), "{text:?}");
+        assert!(text.contains(&"Z=ghp_…".to_string()), "{text:?}");
+        let revealed: Vec<String> = d.iter().map(|l| shown(&l.pieces, true)).collect();
+        assert!(revealed.iter().any(|l| l.contains("hf_cccc")));
+    }
+
+    #[test]
+    fn diff_masks_a_secret_the_other_side_no_longer_flags() {
+        // The new side holds the old side's value where no rule fired: the known value masks it.
+        let old = b"token: s3cr3t-v4lue-0123456789\n";
+        let new = b"# was s3cr3t-v4lue-0123456789\n";
+        let d = unified(
+            Side {
+                bytes: old,
+                secrets: &[span(7..30, 0)],
+            },
+            plain_side(new),
+            &KnownSecrets::new(["s3cr3t-v4lue-0123456789"]),
+        );
+        for l in &d {
+            assert!(!shown(&l.pieces, false).contains("v4lue"), "{:?}", l);
+        }
     }
 
     #[test]
     fn secret_segments() {
-        let s = SecretSpan {
-            span: 7..11,
-            masked: "a***".into(),
-            finding: 0,
-        };
-        let lines = split_lines(b"x\ntok: abcd!\n", 0, 1, &[s]);
+        let k = KnownSecrets::default();
+        let lines = split_lines(b"x\ntok: abcdefgh!\n", 0, 1, &[span(7..15, 0)], &k);
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[1].no, 2);
-        let segs = &lines[1].segs;
-        assert_eq!(segs[0].text, "tok: ");
-        assert_eq!(segs[1].text, "abcd");
-        assert_eq!(segs[1].masked.as_deref(), Some("a***"));
-        assert_eq!(segs[2].text, "!");
-        // A span across lines is masked part by part.
-        let multi = SecretSpan {
-            span: 0..4,
-            masked: "m".into(),
-            finding: 1,
-        };
-        let lines = split_lines(b"x\ntok\n", 0, 1, &[multi]);
-        assert_eq!(lines[0].segs[0].masked.as_deref(), Some("•"));
-        assert_eq!(lines[1].segs[0].text, "to");
-        assert_eq!(lines[1].segs[1].text, "k");
+        let p = &lines[1].pieces;
+        assert_eq!(p[0].text, "tok: ");
+        assert_eq!(p[1].text, "abcdefgh");
+        assert_eq!(p[1].secret.as_ref().unwrap().masked, "ab…");
+        assert_eq!(p[2].text, "!");
+        // A span across lines: the continuation shows no characters.
+        let lines = split_lines(b"xy\ntok\n", 0, 1, &[span(0..5, 1)], &k);
+        assert_eq!(shown(&lines[0].pieces, false), "…");
+        assert_eq!(shown(&lines[1].pieces, false), "••k");
     }
 }

@@ -9,8 +9,9 @@ use aho_corasick::AhoCorasick;
 use crate::analysis::Analysis;
 use crate::layer::{index_layer, ContentVisitor, PassState};
 use crate::paths::PathId;
+use crate::secrets::{redact, Piece};
 use crate::source::Limits;
-use crate::tui::text::{clean_line, truncate};
+use crate::tui::text::line_escape;
 
 pub const MAX_HITS: usize = 2000;
 const MAX_HITS_PER_FILE: usize = 20;
@@ -23,7 +24,8 @@ pub struct Hit {
     /// 1-based line number and the byte offset of the match in the file.
     pub line: usize,
     pub offset: u64,
-    pub text: String,
+    /// Up to 60 bytes before the match and 120 after, cut by `secrets::redact`.
+    pub pieces: Vec<Piece>,
 }
 
 struct Finder<'a> {
@@ -60,14 +62,25 @@ impl ContentVisitor for Finder<'_> {
                 .position(|&b| b == b'\n')
                 .map_or(data.len(), |i| m.start() + i);
             let from = ls.max(m.start().saturating_sub(60));
-            let text = truncate(clean_line(&data[from..le.min(m.end() + 120)]).trim(), 160);
+            let to = le.min(m.end() + 120);
+            // Known values are looked for over the whole line: the window may cut one.
+            let mut spans = self.a.secret_spans(self.layer, entry);
+            spans.extend(self.a.known.find(&data[ls..le], ls as u64));
+            let mut pieces = redact(
+                &data[from..to],
+                from as u64,
+                &spans,
+                &self.a.known,
+                &line_escape,
+            );
+            trim(&mut pieces);
             self.hits.push(Hit {
                 layer: self.layer,
                 entry,
                 path: e.path,
                 line,
                 offset: m.start() as u64,
-                text,
+                pieces,
             });
             *self.total += 1;
             per_file += 1;
@@ -123,4 +136,14 @@ pub fn search(
         }
     }
     Ok(())
+}
+
+/// Drops leading and trailing whitespace of the plain pieces at either end.
+fn trim(pieces: &mut [Piece]) {
+    if let Some(p) = pieces.first_mut().filter(|p| p.secret.is_none()) {
+        p.text = p.text.trim_start().to_string();
+    }
+    if let Some(p) = pieces.last_mut().filter(|p| p.secret.is_none()) {
+        p.text = p.text.trim_end().to_string();
+    }
 }

@@ -18,19 +18,31 @@ pub fn clean_bytes(b: &[u8]) -> String {
 /// `\r` dropped (CRLF files).
 pub fn clean_line(b: &[u8]) -> String {
     let b = b.strip_suffix(b"\r").unwrap_or(b);
-    if !b.contains(&b'\t') {
-        return escape(b);
-    }
+    line_escape(b, &mut 0)
+}
+
+/// A run of one line of file content that starts at column `col` (a [`crate::secrets::Escape`]
+/// for `redact`): tabs expanded to 4-column stops, other controls escaped.
+pub fn line_escape(b: &[u8], col: &mut usize) -> String {
     let mut out = String::with_capacity(b.len() + 8);
     for (i, part) in b.split(|&c| c == b'\t').enumerate() {
         if i > 0 {
-            let col = out.chars().count();
-            let pad = 4 - col % 4;
+            let pad = 4 - *col % 4;
             out.extend(std::iter::repeat_n(' ', pad));
+            *col += pad;
         }
-        out.push_str(&escape(part));
+        let e = escape(part);
+        *col += e.chars().count();
+        out.push_str(&e);
     }
     out
+}
+
+/// A run of text shown on one line (build steps, names, notes): controls escaped.
+pub fn text_escape(b: &[u8], col: &mut usize) -> String {
+    let e = escape(b);
+    *col += e.chars().count();
+    e
 }
 
 /// 1234567 -> "1.2 MB" (decimal units, as docker and dive print them).

@@ -7,12 +7,11 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::analysis::{analyze_source, Analysis, AnalyzeOptions};
-use crate::findings::FindingSource;
 use crate::layer::PassState;
 use crate::secrets::Scanner;
 use crate::source;
 use crate::tui::action::{ExportFail, ExportReq, WorkerMsg};
-use crate::tui::preview::{self, PreviewReq, SecretSpan};
+use crate::tui::preview::{self, PreviewReq};
 
 /// Everything the event loop receives.
 pub enum Event {
@@ -103,30 +102,13 @@ impl Slot {
     }
 }
 
-/// The secrets of a file version, for masking in the preview.
-pub fn secret_spans(a: &Analysis, layer: usize, entry: u32) -> Vec<SecretSpan> {
-    a.findings
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| {
-            f.source == FindingSource::File && f.layer == Some(layer) && f.entry == Some(entry)
-        })
-        .map(|(i, f)| SecretSpan {
-            span: f.span.start as u64..f.span.end as u64,
-            masked: f.masked.clone(),
-            finding: i,
-        })
-        .collect()
-}
-
 pub fn spawn_preview(a: Arc<Analysis>, slot: Arc<Slot>, tx: Sender<Event>) {
     std::thread::Builder::new()
         .name("preview".into())
         .spawn(move || {
             while let Some(req) = slot.take() {
-                let spans = |l: usize, e: u32| secret_spans(&a, l, e);
                 let doc = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    preview::build(&a, &req, &spans)
+                    preview::build(&a, &req)
                 }))
                 .unwrap_or_else(|p| {
                     let mut d = preview::PreviewDoc::loading(req.clone());

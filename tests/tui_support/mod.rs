@@ -13,7 +13,7 @@ use layerscope::tui::action::{Action, Effect, WorkerMsg};
 use layerscope::tui::app::App;
 use layerscope::tui::keymap::Key;
 use layerscope::tui::theme::Theme;
-use layerscope::tui::{preview, search, ui, worker};
+use layerscope::tui::{preview, search, ui};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
@@ -253,8 +253,7 @@ pub fn drive(app: &mut App, a: &Arc<Analysis>, fx: Vec<Effect>) {
     while let Some(e) = queue.pop() {
         match e {
             Effect::Preview(req) => {
-                let spans = |l: usize, en: u32| worker::secret_spans(a, l, en);
-                let doc = preview::build(a, &req, &spans);
+                let doc = preview::build(a, &req);
                 queue.extend(app.update(Action::Worker(WorkerMsg::Preview(Box::new(doc)))));
             }
             Effect::Search { gen, needle } => {

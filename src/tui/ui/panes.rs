@@ -636,22 +636,7 @@ pub(crate) fn results(f: &mut Frame, area: Rect, app: &App, list: ListState, t: 
             a.path_string(hit.path),
             hit.line
         );
-        // A hit inside a secret must not print it: mask every finding of that file version.
-        let mut text = hit.text.clone();
-        if !v.reveal {
-            for &fi in
-                v.m.by_version
-                    .get(&(hit.layer, hit.entry))
-                    .into_iter()
-                    .flatten()
-            {
-                let f = &a.findings[fi];
-                let raw = clean(&f.secret);
-                if !raw.is_empty() {
-                    text = text.replace(&raw, &clean(&f.masked));
-                }
-            }
-        }
+        let text = crate::secrets::shown(&hit.pieces, v.reveal);
         let room = w.saturating_sub(loc.chars().count() + tag.width() + 2);
         let spans = vec![
             Span::styled(loc, t.title),

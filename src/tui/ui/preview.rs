@@ -7,9 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
+use crate::secrets::Piece;
 use crate::tui::app::Pane;
 use crate::tui::preview::{Body, DiffKind};
 use crate::tui::text::{clean, human, truncate};
+use crate::tui::theme::Theme;
 use crate::tui::ui::block;
 use crate::tui::ui::panes::Ctx;
 
@@ -73,22 +75,7 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
                     format!("{:>nw$} │ ", l.no),
                     if hl { t.match_hl } else { t.line_no },
                 )];
-                let mut skip = hs;
-                for s in &l.segs {
-                    let (text, style) = match &s.masked {
-                        Some(m) if !v.reveal => (m.as_str(), t.secret),
-                        Some(_) => (s.text.as_str(), t.secret_revealed),
-                        None => (s.text.as_str(), t.text),
-                    };
-                    let n = text.chars().count();
-                    if skip >= n {
-                        skip -= n;
-                        continue;
-                    }
-                    let shown: String = text.chars().skip(skip).collect();
-                    skip = 0;
-                    spans.push(Span::styled(shown, style));
-                }
+                spans.extend(pieces(&l.pieces, hs, v.reveal, t.text, t));
                 out.push(Line::from(spans));
             }
             if end < size && out.len() < h {
@@ -104,21 +91,37 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
             }
             out
         }
-        Body::Hex { bytes, start, size } => {
+        Body::Hex {
+            bytes,
+            start,
+            size,
+            hidden,
+        } => {
             let mut out: Vec<Line> = Vec::with_capacity(h);
             for (i, chunk) in bytes.chunks(16).enumerate().skip(scroll).take(h) {
                 let off = start + (i * 16) as u64;
+                let secret = |j: usize| {
+                    let at = off + j as u64;
+                    !v.reveal && hidden.iter().any(|r| r.contains(&at))
+                };
                 let mut hex = String::with_capacity(50);
                 for (j, b) in chunk.iter().enumerate() {
                     if j == 8 {
                         hex.push(' ');
                     }
-                    hex.push_str(&format!("{b:02x} "));
+                    if secret(j) {
+                        hex.push_str("•• ");
+                    } else {
+                        hex.push_str(&format!("{b:02x} "));
+                    }
                 }
                 let ascii: String = chunk
                     .iter()
-                    .map(|&b| {
-                        if (0x20..0x7f).contains(&b) {
+                    .enumerate()
+                    .map(|(j, &b)| {
+                        if secret(j) {
+                            '•'
+                        } else if (0x20..0x7f).contains(&b) {
                             b as char
                         } else {
                             '.'
@@ -155,10 +158,42 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
                     DiffKind::Added => ("+", t.diff_add),
                     DiffKind::Removed => ("-", t.diff_del),
                 };
-                let text: String = l.text.chars().skip(hs).collect();
-                Line::styled(format!("{prefix}{text}"), style)
+                let mut spans = vec![Span::styled(prefix, style)];
+                spans.extend(pieces(&l.pieces, hs, v.reveal, style, t));
+                Line::from(spans)
             })
             .collect(),
     };
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// A line's pieces as spans, scrolled `skip` characters to the right. The scroll counts what is
+/// shown (a secret's mask, not its text), so no scroll position reveals a piece of a secret.
+fn pieces(
+    ps: &[Piece],
+    mut skip: usize,
+    reveal: bool,
+    plain: Style,
+    t: &Theme,
+) -> Vec<Span<'static>> {
+    let mut out = Vec::with_capacity(ps.len());
+    for p in ps {
+        let style = match (&p.secret, reveal) {
+            (None, _) => plain,
+            (Some(_), false) => t.secret,
+            (Some(_), true) => t.secret_revealed,
+        };
+        let text = p.shown(reveal);
+        let n = text.chars().count();
+        if skip >= n {
+            skip -= n;
+            continue;
+        }
+        out.push(Span::styled(
+            text.chars().skip(skip).collect::<String>(),
+            style,
+        ));
+        skip = 0;
+    }
+    out
 }
