@@ -15,12 +15,12 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use layerscope::analysis::{analyze, AnalyzeOptions};
-use layerscope::layer::{index_layer, LayerIndex, PassState};
-use layerscope::paths::PathTable;
-use layerscope::secrets::Scanner;
-use layerscope::source::Limits;
-use layerscope::tree::Tree;
+use layerscope_core::analysis::{analyze, AnalyzeOptions};
+use layerscope_core::layer::{index_layer, LayerIndex, PassState};
+use layerscope_core::paths::PathTable;
+use layerscope_core::secrets::Scanner;
+use layerscope_core::source::Limits;
+use layerscope_core::tree::Tree;
 
 fn quick(c: &mut Criterion) -> &mut Criterion {
     c
@@ -122,7 +122,7 @@ fn bench_report_and_preview(c: &mut Criterion) {
     g.throughput(Throughput::Elements(a.tree.all_versions().len() as u64));
     g.bench_function("many_35k_files", |b| {
         b.iter(|| {
-            let r = layerscope::report::json::build(&a, false);
+            let r = layerscope_core::report::json::build(&a, false);
             serde_json::to_writer_pretty(std::io::sink(), &r).unwrap();
         })
     });
@@ -143,14 +143,14 @@ fn bench_report_and_preview(c: &mut Criterion) {
     let entry = layer
         .entries
         .iter()
-        .filter(|e| e.kind == layerscope::layer::EntryKind::File)
+        .filter(|e| e.kind == layerscope_core::layer::EntryKind::File)
         .max_by_key(|e| e.offset)
         .unwrap()
         .clone();
     let mut g = c.benchmark_group("preview_gzip");
     g.throughput(Throughput::Bytes(entry.offset));
     g.bench_function("last_file_of_largest_layer", |b| {
-        b.iter(|| layerscope::content::read(&a, li, &entry, 64 << 10).unwrap())
+        b.iter(|| layerscope_core::content::read(&a, li, &entry, 64 << 10).unwrap())
     });
     g.finish();
 }

@@ -8,7 +8,7 @@
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use layerscope::source::{self, compress, OpenOptions};
+use layerscope_core::source::{self, compress, OpenOptions};
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -6,8 +6,8 @@
 //! (`Tree::heap_bytes`: path table, versions, per-layer lists) and of the layer entry lists, and
 //! both per entry.
 
-use layerscope::analysis::{analyze, AnalyzeOptions};
-use layerscope::layer::{Entry, PassState};
+use layerscope_core::analysis::{analyze, AnalyzeOptions};
+use layerscope_core::layer::{Entry, PassState};
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {

@@ -4,7 +4,7 @@
 //!
 //! `cargo run --example make_demo [OUT_DIR]` (default: `assets/demo` in the crate root).
 
-use layerscope::imagegen::{demo, write_image, Compression, Layout};
+use layerscope_imagegen::{demo, write_image, Compression, Layout};
 use std::path::PathBuf;
 
 fn main() -> std::io::Result<()> {

@@ -3,8 +3,8 @@
 //! (re-inflating up to the file). Usage: cargo run --release --example preview_latency -- IMAGE
 use std::time::Instant;
 
-use layerscope::analysis::{analyze, AnalyzeOptions};
-use layerscope::layer::{EntryKind, PassState};
+use layerscope_core::analysis::{analyze, AnalyzeOptions};
+use layerscope_core::layer::{EntryKind, PassState};
 
 fn main() {
     let path = std::env::args()
@@ -33,7 +33,7 @@ fn main() {
         let mut times = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            let c = layerscope::content::read(&a, li, e, 256 * 1024).unwrap();
+            let c = layerscope_core::content::read(&a, li, e, 256 * 1024).unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             assert!(!c.bytes.is_empty());
         }

@@ -12,12 +12,12 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, ExportArgs, RunArgs};
-use layerscope::analysis::{analyze_input, Analysis, AnalyzeOptions};
-use layerscope::external::{self, ExternalFinding};
-use layerscope::layer::PassState;
-use layerscope::report::ci::{self, Policy};
-use layerscope::secrets::{RuleSet, Scanner, Severity};
-use layerscope::source::{Limits, OpenOptions, Platform};
+use layerscope_core::analysis::{analyze_input, Analysis, AnalyzeOptions};
+use layerscope_core::external::{self, ExternalFinding};
+use layerscope_core::layer::PassState;
+use layerscope_core::report::ci::{self, Policy};
+use layerscope_core::secrets::{RuleSet, Scanner, Severity};
+use layerscope_core::source::{Limits, OpenOptions, Platform};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,7 +27,7 @@ fn main() -> ExitCode {
             let mut msg = format!("{e:#}");
             msg = msg.replace('\n', " ");
             // Errors quote names from the image: never let them drive the terminal.
-            let msg = layerscope::paths::escape(msg.as_bytes());
+            let msg = layerscope_core::paths::escape(msg.as_bytes());
             eprintln!("layerscope: {msg}");
             ExitCode::from(2)
         }
@@ -164,7 +164,7 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
         let a = analyze_with_notice(&input, &opts, &state, scanner.as_ref())?;
         let goto = match &args.goto {
             Some(p) => Some(
-                layerscope::goto::resolve(&a, p, args.layer.as_deref())
+                layerscope_core::goto::resolve(&a, p, args.layer.as_deref())
                     .map_err(anyhow::Error::msg)?,
             ),
             None => None,
@@ -185,7 +185,7 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
         &mut |_, _| {},
     )?;
     if args.json {
-        let report = layerscope::report::json::build(&a, args.show_secrets);
+        let report = layerscope_core::report::json::build(&a, args.show_secrets);
         let external_findings = if args.findings_from.is_empty() {
             None
         } else {
@@ -220,7 +220,7 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
     }
     if let Some(sarif) = &args.sarif {
         let doc =
-            layerscope::report::sarif::build(&a, &a.findings, args.show_secrets, &a.masked_text);
+            layerscope_core::report::sarif::build(&a, &a.findings, args.show_secrets, &a.masked_text);
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
         let target = (sarif.as_os_str() != "-").then_some(sarif.as_path());
@@ -260,7 +260,7 @@ fn run_export(args: ExportArgs) -> Result<ExitCode> {
         ..Default::default()
     };
     let mut opts = options(&run)?;
-    opts.open.limits = layerscope::source::Limits::default();
+    opts.open.limits = layerscope_core::source::Limits::default();
     let a = analyze_input(
         &args.image,
         &opts,
@@ -270,18 +270,18 @@ fn run_export(args: ExportArgs) -> Result<ExitCode> {
     )?;
     let layer = match &args.layer {
         Some(l) => Some(
-            layerscope::goto::resolve_layer(&a, l)
+            layerscope_core::goto::resolve_layer(&a, l)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?,
         ),
         None => None,
     };
-    let (layer, entry) = layerscope::goto::file_version(&a, args.path.as_bytes(), layer)
+    let (layer, entry) = layerscope_core::goto::file_version(&a, args.path.as_bytes(), layer)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?;
-    let written = layerscope::export::export(&a, layer, entry, &args.output, args.force)
+    let written = layerscope_core::export::export(&a, layer, entry, &args.output, args.force)
         .map_err(|e| anyhow::anyhow!("export: {e}"))?;
     eprintln!(
         "wrote /{} from layer {layer} to {}",
-        layerscope::paths::escape(args.path.trim_start_matches('/').as_bytes()),
+        layerscope_core::paths::escape(args.path.trim_start_matches('/').as_bytes()),
         written.display()
     );
     Ok(ExitCode::SUCCESS)

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::dockerd::{self, Dockerd};
-use layerscope::source::daemon::{
+use layerscope_core::source::daemon::{
     fetch, fetch_with, parse_reference, DaemonError, DaemonKind, DaemonRef, Env, FetchOptions,
 };
 use sha2::{Digest, Sha256};

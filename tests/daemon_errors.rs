@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use common::fake::{self, FakeDaemon};
-use layerscope::source::daemon::{
+use layerscope_core::source::daemon::{
     fetch_with, DaemonError, DaemonKind, DaemonRef, Env, FetchOptions,
 };
 
@@ -30,7 +30,7 @@ fn docker(name: &str) -> DaemonRef {
 fn run(
     r: &DaemonRef,
     o: &FetchOptions,
-) -> Result<layerscope::source::daemon::FetchedImage, DaemonError> {
+) -> Result<layerscope_core::source::daemon::FetchedImage, DaemonError> {
     fetch_with(r, o, &mut |_, _| {})
 }
 
@@ -432,7 +432,7 @@ fn context_endpoint_is_used() {
     let f = docker_like(|w| fake::respond(w, "200 OK", &[], &[3u8; 1024]));
     let cfg = tempfile::tempdir().unwrap();
     let meta = cfg.path().join("contexts/meta").join(
-        layerscope::source::daemon::endpoint::context_dir_name("fakectx"),
+        layerscope_core::source::daemon::endpoint::context_dir_name("fakectx"),
     );
     std::fs::create_dir_all(&meta).unwrap();
     std::fs::write(

@@ -7,9 +7,9 @@ mod tui_support;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use layerscope::external::{self, Agreement, ExternalFinding, Reconciled};
-use layerscope::imagegen::demo::{demo_expectations, ExpectedLeak, LeakStatus};
-use layerscope::Analysis;
+use layerscope_core::external::{self, Agreement, ExternalFinding, Reconciled};
+use layerscope_imagegen::demo::{demo_expectations, ExpectedLeak, LeakStatus};
+use layerscope_core::Analysis;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -77,7 +77,7 @@ fn trivy_json_is_read() {
     assert_eq!(n.tool, "trivy");
     assert_eq!(n.rule, "netrc-password");
     assert_eq!(n.title, "Netrc password");
-    assert_eq!(n.severity, Some(layerscope::secrets::Severity::High));
+    assert_eq!(n.severity, Some(layerscope_core::secrets::Severity::High));
     assert_eq!(n.path.as_deref(), Some("root/.netrc"));
     assert_eq!(n.line, Some(1));
     assert!(n.layer_digest.as_deref().unwrap().starts_with("sha256:"));
@@ -96,7 +96,7 @@ fn sarif_is_read() {
     assert_eq!(f[0].title, "Private key");
     assert_eq!(f[0].path.as_deref(), Some("root/.ssh/id_ed25519"));
     assert_eq!(f[1].line, Some(3));
-    assert_eq!(f[1].severity, Some(layerscope::secrets::Severity::High));
+    assert_eq!(f[1].severity, Some(layerscope_core::secrets::Severity::High));
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn other_documents_are_refused() {
     }
     // layerscope's own --json is not a findings report either.
     let a = demo();
-    let own = serde_json::to_string(&layerscope::report::json::build(&a, false)).unwrap();
+    let own = serde_json::to_string(&layerscope_core::report::json::build(&a, false)).unwrap();
     assert!(external::parse_report(&own).is_err());
 }
 
@@ -278,7 +278,7 @@ fn a_stated_layer_that_does_not_hold_the_file_is_noted() {
 #[test]
 fn layerscopes_own_sarif_agrees_with_itself() {
     let a = demo();
-    let doc = layerscope::report::sarif::build(&a, &a.findings, false, &a.masked_text);
+    let doc = layerscope_core::report::sarif::build(&a, &a.findings, false, &a.masked_text);
     let (fmt, ext) = external::parse_report(&doc.to_string()).unwrap();
     assert_eq!(fmt, "sarif");
     assert_eq!(ext.len(), a.findings.len());
@@ -360,7 +360,7 @@ fn notes_and_json_never_show_raw_secrets() {
 
 mod goto {
     use super::*;
-    use layerscope::goto::{resolve, resolve_layer};
+    use layerscope_core::goto::{resolve, resolve_layer};
 
     fn at(path: &str, layer: Option<&str>) -> Result<(usize, String), String> {
         let a = demo();

@@ -4,9 +4,9 @@
 mod common;
 
 use common::{fixture, open, run};
-use layerscope::analysis::Analysis;
-use layerscope::source::Format;
-use layerscope::tree::Change;
+use layerscope_core::analysis::Analysis;
+use layerscope_core::source::Format;
+use layerscope_core::tree::Change;
 
 fn changes(a: &Analysis, layer: usize) -> Vec<(String, Change)> {
     let mut v: Vec<(String, Change)> = a
@@ -120,7 +120,7 @@ fn nobin_is_identical_in_all_eight_formats() {
         let a = open(f);
         assert_eq!(a.format(), fmt, "{f}");
         assert_digests_verified(&a);
-        let r = layerscope::report::json::build(&a, false);
+        let r = layerscope_core::report::json::build(&a, false);
         let v = serde_json::to_value(&r).unwrap();
         let key = serde_json::json!({
             "changes": v["layers"].as_array().unwrap().iter().map(|l| l["changes"].clone()).collect::<Vec<_>>(),
@@ -220,7 +220,7 @@ fn ggcr_whiteouts_and_overwrites() {
     assert!(has(&a, 1, "foo.txt", Change::Modified));
     let foo = a.tree.paths.lookup(b"foo.txt").unwrap();
     let v = a.tree.version_in(foo, 1).unwrap();
-    assert_eq!(a.kind_of(v), layerscope::layer::EntryKind::Symlink);
+    assert_eq!(a.kind_of(v), layerscope_core::layer::EntryKind::Symlink);
 }
 
 #[test]
@@ -252,21 +252,21 @@ fn compressed_layers_and_archives() {
             .tree
             .version_in(a.tree.paths.lookup(b"README.md").unwrap(), 0)
             .unwrap();
-        let c = layerscope::content::read(&a, 0, a.entry(v).unwrap(), 1 << 20).unwrap();
+        let c = layerscope_core::content::read(&a, 0, a.entry(v).unwrap(), 1 << 20).unwrap();
         assert!(!c.bytes.is_empty() && !c.is_binary(), "{f}");
         // The spooled copy of a compressed layer reads the same bytes.
-        let opts = layerscope::AnalyzeOptions {
+        let opts = layerscope_core::AnalyzeOptions {
             spool_compressed: true,
             ..Default::default()
         };
         let s = common::open_with(f, &opts);
-        let compressed = s.layers[0].compression != Some(layerscope::source::Compression::None);
+        let compressed = s.layers[0].compression != Some(layerscope_core::source::Compression::None);
         assert_eq!(s.layers[0].spool.is_some(), compressed, "{f}");
         let v = s
             .tree
             .version_in(s.tree.paths.lookup(b"README.md").unwrap(), 0)
             .unwrap();
-        let d = layerscope::content::read(&s, 0, s.entry(v).unwrap(), 1 << 20).unwrap();
+        let d = layerscope_core::content::read(&s, 0, s.entry(v).unwrap(), 1 << 20).unwrap();
         assert_eq!(d.bytes, c.bytes, "{f}");
         let spool = s.layers[0].spool.clone();
         drop(s);
@@ -285,8 +285,8 @@ fn compressed_layers_and_archives() {
 fn several_images_choose_by_reference() {
     let a = open("public/ggcr/test_link.tar");
     assert!(a.warnings.iter().any(|w| w.code == "several-images"));
-    let opts = layerscope::AnalyzeOptions {
-        open: layerscope::source::OpenOptions {
+    let opts = layerscope_core::AnalyzeOptions {
+        open: layerscope_core::source::OpenOptions {
             image: Some("test_image_3".into()),
             ..Default::default()
         },

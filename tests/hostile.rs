@@ -8,10 +8,10 @@ mod hostile_util;
 use std::path::Path;
 
 use hostile_util::*;
-use layerscope::analysis::{analyze, Analysis, AnalyzeOptions};
-use layerscope::layer::PassState;
+use layerscope_core::analysis::{analyze, Analysis, AnalyzeOptions};
+use layerscope_core::layer::PassState;
 
-fn analyze_bytes(name: &str, bytes: &[u8]) -> layerscope::Result<Analysis> {
+fn analyze_bytes(name: &str, bytes: &[u8]) -> layerscope_core::Result<Analysis> {
     let (_d, p) = temp_image(name, bytes);
     analyze(&p, &AnalyzeOptions::default(), &PassState::default())
 }

@@ -4,9 +4,9 @@
 mod hostile_util;
 
 use hostile_util::*;
-use layerscope::analysis::{analyze, AnalyzeOptions};
-use layerscope::layer::{index_layer, PassState};
-use layerscope::source::Limits;
+use layerscope_core::analysis::{analyze, AnalyzeOptions};
+use layerscope_core::layer::{index_layer, PassState};
+use layerscope_core::source::Limits;
 
 fn run_bytes(name: &str, bytes: &[u8], extra: &[&str]) -> Run {
     let (_d, p) = temp_image(name, bytes);
@@ -236,7 +236,7 @@ fn layout_directory_symlinks_and_fifos() {
 /// Warnings quote names from the image; they reached the TUI and text outputs raw.
 #[test]
 fn warnings_escape_controls_at_creation() {
-    let w = layerscope::Warning::new("x", "name \x1b[2J\u{9b}31m\u{202e}");
+    let w = layerscope_core::Warning::new("x", "name \x1b[2J\u{9b}31m\u{202e}");
     assert!(
         !w.message.chars().any(|c| c.is_control() || c == '\u{202e}'),
         "{:?}",

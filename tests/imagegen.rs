@@ -3,7 +3,7 @@
 //! layers, and which is byte-for-byte reproducible. Also: the committed demo image equals
 //! the freshly generated one.
 
-use layerscope::imagegen::*;
+use layerscope_imagegen::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Read;

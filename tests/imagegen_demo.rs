@@ -1,8 +1,8 @@
 //! The demo image holds exactly what `demo_expectations()` says, read back independently
 //! (tar crate + serde_json), so the secrets/TUI tests can trust those expectations.
 
-use layerscope::imagegen::demo::*;
-use layerscope::imagegen::*;
+use layerscope_imagegen::demo::*;
+use layerscope_imagegen::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -9,7 +9,7 @@
 //!    order, modes, owner names and JSON keys are compared with the real archive.
 //!    Intended differences are listed in `src/imagegen/layout.rs` (`DIFF:`).
 
-use layerscope::imagegen::*;
+use layerscope_imagegen::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Read;

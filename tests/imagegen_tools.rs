@@ -6,7 +6,7 @@
 //! - umoci unpacks the demo image, applying whiteouts as a runtime does: the deleted and
 //!   overwritten secrets are gone from the final filesystem, the visible one is there.
 
-use layerscope::imagegen::*;
+use layerscope_imagegen::*;
 use std::path::Path;
 use std::process::Command;
 

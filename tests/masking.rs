@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use layerscope::imagegen::fake;
+use layerscope_imagegen::fake;
 use layerscope::tui::app::{App, FindingRow, Overlay, Pane};
 use layerscope::tui::theme::Theme;
-use layerscope::Analysis;
+use layerscope_core::Analysis;
 use ratatui::buffer::Buffer;
 use tui_support::*;
 
@@ -297,7 +297,7 @@ fn tricky_image_every_pane_and_overlay_stays_masked() {
         assert!(
             a.findings.iter().any(|f| &f.secret == s),
             "no finding for {}",
-            layerscope::secrets::mask(s)
+            layerscope_core::secrets::mask(s)
         );
     }
     all_findings_all_surfaces(&a, &t.planted);
@@ -319,7 +319,7 @@ fn version_diff_masks_both_secrets_of_the_old_side() {
     let secrets = Pieces::new(&secret_values(&a, &t.planted));
     for (w, h) in SIZES {
         let mut app = ready(&a, w, h);
-        let g = layerscope::goto::resolve(&a, "/etc/app/tokens.txt", None).unwrap();
+        let g = layerscope_core::goto::resolve(&a, "/etc/app/tokens.txt", None).unwrap();
         let fx = app.goto(g);
         drive(&mut app, &a, fx);
         focus(&mut app, &a, Pane::Preview);
@@ -410,7 +410,7 @@ fn every_cli_output_stays_masked() {
         assert!(
             out.contains(s.as_str()),
             "--show-secrets keeps {}",
-            layerscope::secrets::mask(s)
+            layerscope_core::secrets::mask(s)
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Property tests: the scanner and helpers never panic and keep their
 //! span / line invariants on arbitrary input.
 
-use layerscope::secrets::{mask, mask_spans, split_build_args, Scanner};
+use layerscope_core::secrets::{mask, mask_spans, split_build_args, Scanner};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -10,7 +10,7 @@ fn scanner() -> &'static Scanner {
     S.get_or_init(Scanner::builtin)
 }
 
-fn check_matches(data: &[u8], m: &[layerscope::secrets::Match]) {
+fn check_matches(data: &[u8], m: &[layerscope_core::secrets::Match]) {
     for m in m {
         assert!(m.span.start <= m.span.end && m.span.end <= data.len());
         let line = 1 + data[..m.span.start].iter().filter(|&&b| b == b'\n').count();

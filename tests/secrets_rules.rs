@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use layerscope::secrets::{
+use layerscope_core::secrets::{
     fingerprint, mask, mask_spans, split_build_args, Confidence, Match, RuleSet, Scanner,
     SecretsError, Severity,
 };
@@ -1922,7 +1922,7 @@ fn throughput() {
 /// stay quiet while the real-looking neighbour is still found.
 #[test]
 fn ordinary_image_false_positives_stay_quiet() {
-    use layerscope::secrets::{is_placeholder, Scanner};
+    use layerscope_core::secrets::{is_placeholder, Scanner};
     let s = Scanner::builtin();
     for quiet in [
         &b"\"AWSCertificateManagerPrivateCAFullAccess\": \"arn:aws:iam::aws:policy/AWSCertificateManagerPrivateCAFullAccess\","[..],

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use layerscope::layer::{index_layer, EntryKind, LayerIndex, PassState};
-use layerscope::paths::PathTable;
-use layerscope::source::Limits;
-use layerscope::tree::{Change, Tree};
+use layerscope_core::layer::{index_layer, EntryKind, LayerIndex, PassState};
+use layerscope_core::paths::PathTable;
+use layerscope_core::source::Limits;
+use layerscope_core::tree::{Change, Tree};
 use proptest::prelude::*;
 
 const PATHS: &[&str] = &["a", "a/b", "a/c", "a/b/x", "d", "d/e", "f"];
@@ -188,7 +188,7 @@ proptest! {
                 prop_assert_eq!(exists, fs.contains_key(*p), "layer {} path {} ops {:?}", l, p, layers);
                 if let (Some(id), Some(node)) = (id, fs.get(*p)) {
                     let v = tree.state_at(id, l).unwrap();
-                    let kind = if v.entry != layerscope::tree::NO_ENTRY {
+                    let kind = if v.entry != layerscope_core::tree::NO_ENTRY {
                         idx[v.layer as usize].entries[v.entry as usize].kind
                     } else {
                         EntryKind::Dir

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use layerscope::imagegen::demo::demo_expectations;
+use layerscope_imagegen::demo::demo_expectations;
 use serde_json::Value;
 
 fn root() -> PathBuf {

@@ -4,17 +4,17 @@ mod tui_support;
 
 use std::os::unix::fs::symlink;
 
-use layerscope::export::{export, resolve_target, ExportError};
+use layerscope_core::export::{export, resolve_target, ExportError};
 use tui_support::*;
 
-fn setup() -> (tempfile::TempDir, std::sync::Arc<layerscope::Analysis>) {
+fn setup() -> (tempfile::TempDir, std::sync::Arc<layerscope_core::Analysis>) {
     let dir = tempfile::tempdir().unwrap();
     let a = analyze(&sample(dir.path()));
     (dir, a)
 }
 
 /// (layer, entry) of the version of `path` written in `layer`.
-fn version(a: &layerscope::Analysis, path: &[u8], layer: usize) -> (usize, u32) {
+fn version(a: &layerscope_core::Analysis, path: &[u8], layer: usize) -> (usize, u32) {
     let p = a.tree.paths.lookup(path).unwrap();
     let v = a.tree.version_in(p, layer).unwrap();
     (layer, v.entry)

@@ -21,7 +21,7 @@ fn color() -> Theme {
     Theme::new(true)
 }
 
-fn sample_analysis() -> (tempfile::TempDir, Arc<layerscope::Analysis>) {
+fn sample_analysis() -> (tempfile::TempDir, Arc<layerscope_core::Analysis>) {
     let dir = tempfile::tempdir().unwrap();
     let a = analyze(&sample(dir.path()));
     (dir, a)

@@ -11,7 +11,7 @@ use layerscope::tui::app::{App, Overlay, Pane, PromptKind};
 use layerscope::tui::preview::{Body, PreviewDoc};
 use tui_support::*;
 
-fn setup() -> (tempfile::TempDir, Arc<layerscope::Analysis>) {
+fn setup() -> (tempfile::TempDir, Arc<layerscope_core::Analysis>) {
     let dir = tempfile::tempdir().unwrap();
     let a = analyze(&sample(dir.path()));
     (dir, a)

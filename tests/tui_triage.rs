@@ -7,11 +7,11 @@ mod tui_support;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use layerscope::external;
+use layerscope_core::external;
 use layerscope::tui::app::{App, FindingRow, Overlay, Pane};
 use layerscope::tui::preview::Body;
 use layerscope::tui::theme::Theme;
-use layerscope::Analysis;
+use layerscope_core::Analysis;
 use tui_support::*;
 
 fn demo() -> Arc<Analysis> {
@@ -52,7 +52,7 @@ fn banner(app: &App) -> String {
 fn goto_opens_the_ghosts_source_with_the_preview() {
     let a = demo();
     let mut app = ready(&a, 160, 48);
-    let g = layerscope::goto::resolve(&a, "/root/.netrc", None).unwrap();
+    let g = layerscope_core::goto::resolve(&a, "/root/.netrc", None).unwrap();
     let fx = app.goto(g);
     drive(&mut app, &a, fx);
     let v = app.view().unwrap();
@@ -73,7 +73,7 @@ fn goto_opens_the_ghosts_source_with_the_preview() {
 fn goto_with_a_layer_shows_the_ghost_there() {
     let a = demo();
     let mut app = ready(&a, 160, 48);
-    let g = layerscope::goto::resolve(&a, "root/.netrc", Some("8")).unwrap();
+    let g = layerscope_core::goto::resolve(&a, "root/.netrc", Some("8")).unwrap();
     let fx = app.goto(g);
     drive(&mut app, &a, fx);
     assert_eq!(app.view().unwrap().layer, 8);
@@ -90,7 +90,7 @@ fn goto_into_a_collapsed_tree_expands_the_path() {
     // Collapse everything first: the jump must still land on the file.
     focus(&mut app, &a, Pane::Tree);
     keys(&mut app, &a, &["ctrl+space"]);
-    let g = layerscope::goto::resolve(&a, "/app/config/production.yml", None).unwrap();
+    let g = layerscope_core::goto::resolve(&a, "/app/config/production.yml", None).unwrap();
     let fx = app.goto(g);
     drive(&mut app, &a, fx);
     assert_eq!(selected_path(&app), "app/config/production.yml");
@@ -169,7 +169,7 @@ fn explain_shows_an_external_finding_masked_until_revealed() {
 fn goto_and_reports_together_end_on_the_file() {
     let a = demo();
     let mut app = with_report(&a, "findings-demo.sarif");
-    let g = layerscope::goto::resolve(&a, "/app/.env", Some("5")).unwrap();
+    let g = layerscope_core::goto::resolve(&a, "/app/.env", Some("5")).unwrap();
     let fx = app.goto(g);
     drive(&mut app, &a, fx);
     assert_eq!(app.focus, Pane::Preview);

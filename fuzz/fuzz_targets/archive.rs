@@ -5,13 +5,13 @@
 
 use std::io::Write;
 
-use layerscope::layer::PassState;
+use layerscope_core::layer::PassState;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common.rs"]
 mod common;
 
-static SCANNER: std::sync::OnceLock<layerscope::secrets::Scanner> = std::sync::OnceLock::new();
+static SCANNER: std::sync::OnceLock<layerscope_core::secrets::Scanner> = std::sync::OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
     let mut f = tempfile::NamedTempFile::new().expect("temp file");
@@ -19,12 +19,12 @@ fuzz_target!(|data: &[u8]| {
     f.flush().expect("flush");
     let state = PassState::default();
     let opts = common::options();
-    let scanner = SCANNER.get_or_init(layerscope::secrets::Scanner::builtin);
-    let analysis = layerscope::source::open_path(f.path(), &opts.open)
-        .and_then(|src| layerscope::analysis::analyze_source(src, &opts, &state, Some(scanner)));
+    let scanner = SCANNER.get_or_init(layerscope_core::secrets::Scanner::builtin);
+    let analysis = layerscope_core::source::open_path(f.path(), &opts.open)
+        .and_then(|src| layerscope_core::analysis::analyze_source(src, &opts, &state, Some(scanner)));
     match analysis {
         Ok(a) => {
-            let report = layerscope::report::json::build(&a, false);
+            let report = layerscope_core::report::json::build(&a, false);
             let _ = serde_json_to_string(&report);
         }
         Err(e) => common::check_error(&e),

@@ -1,7 +1,7 @@
 //! Shared by the fuzz targets: small limits so that a run measures robustness, not patience.
 
-use layerscope::analysis::AnalyzeOptions;
-use layerscope::source::{Limits, OpenOptions};
+use layerscope_core::analysis::AnalyzeOptions;
+use layerscope_core::source::{Limits, OpenOptions};
 
 #[allow(dead_code)]
 pub fn options() -> AnalyzeOptions {
@@ -29,7 +29,7 @@ pub fn limits() -> Limits {
 
 /// Every error must render as one line (the binary prints exactly that).
 #[allow(dead_code)]
-pub fn check_error(e: &layerscope::Error) {
+pub fn check_error(e: &layerscope_core::Error) {
     let s = e.to_string();
     assert!(!s.is_empty());
 }

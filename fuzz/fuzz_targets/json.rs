@@ -5,15 +5,15 @@
 
 use std::io::Write;
 
-use layerscope::image::ImageConfig;
-use layerscope::source::{self, OpenOptions};
+use layerscope_core::image::ImageConfig;
+use layerscope_core::source::{self, OpenOptions};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common.rs"]
 mod common;
 
 fn sha(data: &[u8]) -> String {
-    format!("sha256:{}", layerscope::digest::sha256_hex(data))
+    format!("sha256:{}", layerscope_core::digest::sha256_hex(data))
 }
 
 fn add(b: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]) {
@@ -80,10 +80,10 @@ fuzz_target!(|data: &[u8]| {
     match source::open_path(f.path(), &opts) {
         Ok(src) => {
             let _ = src.layers.len();
-            let _ = layerscope::analysis::analyze_source(
+            let _ = layerscope_core::analysis::analyze_source(
                 src,
                 &common::options(),
-                &layerscope::layer::PassState::default(),
+                &layerscope_core::layer::PassState::default(),
                 None,
             );
         }

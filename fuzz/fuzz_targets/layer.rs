@@ -6,9 +6,9 @@
 
 use std::io::Write;
 
-use layerscope::layer::{index_layer, PassState};
-use layerscope::paths::PathTable;
-use layerscope::tree::Tree;
+use layerscope_core::layer::{index_layer, PassState};
+use layerscope_core::paths::PathTable;
+use layerscope_core::tree::Tree;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common.rs"]

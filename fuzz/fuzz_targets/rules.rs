@@ -11,5 +11,5 @@ fuzz_target!(|data: &[u8]| {
     };
     // Must return Ok or Err, never panic, whatever the file says (invalid regexes, huge
     // repetition counts, deep TOML nesting...).
-    let _ = layerscope::secrets::RuleSet::from_gitleaks_toml(text);
+    let _ = layerscope_core::secrets::RuleSet::from_gitleaks_toml(text);
 });

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::analysis::Analysis;
+use layerscope_core::analysis::Analysis;
 use crate::tui::preview::{PreviewDoc, PreviewReq};
 use crate::tui::search::Hit;
 

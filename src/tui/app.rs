@@ -8,12 +8,12 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use crate::analysis::Analysis;
-use crate::external::Reconciled;
-use crate::findings::FindingSource;
-use crate::goto::Goto;
-use crate::paths::{PathId, ROOT};
-use crate::tree::NO_ENTRY;
+use layerscope_core::analysis::Analysis;
+use layerscope_core::external::Reconciled;
+use layerscope_core::findings::FindingSource;
+use layerscope_core::goto::Goto;
+use layerscope_core::paths::{PathId, ROOT};
+use layerscope_core::tree::NO_ENTRY;
 use crate::tui::action::{Action, Cmd, Effect, ExportReq, MouseKind, Progress, WorkerMsg};
 use crate::tui::filetree::{self, Row, TreeOpts, F_COLLAPSED, F_DIR, F_KIDS};
 use crate::tui::keymap::{Ctx, Key, Keymap};
@@ -1096,7 +1096,7 @@ impl App {
                     self.message = Some(("only files can be exported".into(), true));
                     return;
                 }
-                let name = crate::paths::escape(v.m.a.tree.paths.name(row.path));
+                let name = layerscope_core::paths::escape(v.m.a.tree.paths.name(row.path));
                 self.overlay = Overlay::Prompt {
                     kind: PromptKind::Export,
                     text: format!("./{name}"),

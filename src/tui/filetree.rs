@@ -5,10 +5,10 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::Analysis;
-use crate::layer::EntryKind;
-use crate::paths::{PathId, ROOT};
-use crate::tree::{Change, Version, NO_ENTRY};
+use layerscope_core::analysis::Analysis;
+use layerscope_core::layer::EntryKind;
+use layerscope_core::paths::{PathId, ROOT};
+use layerscope_core::tree::{Change, Version, NO_ENTRY};
 
 /// Which change kinds are shown (dive's Ctrl+A/R/M/U).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,9 +31,9 @@ use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use crate::analysis::{Analysis, AnalyzeOptions};
-use crate::layer::PassState;
-use crate::secrets::Scanner;
+use layerscope_core::analysis::{Analysis, AnalyzeOptions};
+use layerscope_core::layer::PassState;
+use layerscope_core::secrets::Scanner;
 use action::{Action, Effect, MouseKind, Progress, WorkerMsg};
 use app::{App, Phase};
 use keymap::Keymap;
@@ -83,9 +83,9 @@ fn install_panic_hook() {
 /// `--goto`, `--findings-from`).
 #[derive(Default)]
 pub struct Triage {
-    pub goto: Option<crate::goto::Goto>,
+    pub goto: Option<layerscope_core::goto::Goto>,
     /// Other scanners' findings, reconciled against `Analysis::findings`.
-    pub external: Vec<crate::external::Reconciled>,
+    pub external: Vec<layerscope_core::external::Reconciled>,
 }
 
 /// Does the interactive view have a terminal to run in?

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::analysis::Analysis;
-use crate::findings::FindingSource;
+use layerscope_core::analysis::Analysis;
+use layerscope_core::findings::FindingSource;
 use crate::tui::filetree::Marks;
-use crate::tui::text::parse_rfc3339;
+use layerscope_core::image::parse_rfc3339;
 
 /// One row of the history pane: a build step, or a layer no step accounts for.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,13 +4,14 @@
 
 use std::ops::Range;
 
-use crate::analysis::Analysis;
-use crate::content;
-use crate::layer::Entry;
-use crate::paths::PathId;
-use crate::secrets::{redact, KnownSecrets, Piece, SecretSpan};
-use crate::tree::{Change, Version, NO_ENTRY};
-use crate::tui::text::{human, line_escape, short_created_by};
+use layerscope_core::analysis::Analysis;
+use layerscope_core::content;
+use layerscope_core::layer::Entry;
+use layerscope_core::paths::PathId;
+use layerscope_core::secrets::{redact, KnownSecrets, Piece, SecretSpan};
+use layerscope_core::tree::{Change, Version, NO_ENTRY};
+use crate::tui::text::{human, line_escape};
+use layerscope_core::image::short_created_by;
 
 /// Bytes of text read per chunk.
 pub const TEXT_CHUNK: usize = 256 << 10;
@@ -493,7 +494,7 @@ pub fn unified(old: Side, new: Side, known: &KnownSecrets) -> Vec<DiffLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::shown;
+    use layerscope_core::secrets::shown;
 
     fn span(r: Range<u64>, finding: usize) -> SecretSpan {
         SecretSpan {

@@ -6,11 +6,11 @@ use std::sync::atomic::Ordering;
 
 use aho_corasick::AhoCorasick;
 
-use crate::analysis::Analysis;
-use crate::layer::{index_layer, ContentVisitor, PassState};
-use crate::paths::PathId;
-use crate::secrets::{redact, Piece};
-use crate::source::Limits;
+use layerscope_core::analysis::Analysis;
+use layerscope_core::layer::{index_layer, ContentVisitor, PassState};
+use layerscope_core::paths::PathId;
+use layerscope_core::secrets::{redact, Piece};
+use layerscope_core::source::Limits;
 use crate::tui::text::line_escape;
 
 pub const MAX_HITS: usize = 2000;
@@ -127,7 +127,7 @@ pub fn search(
         };
         match index_layer(blob, &shown, &limits, state, &mut f) {
             Ok(_) => {}
-            Err(crate::Error::Cancelled) => break,
+            Err(layerscope_core::Error::Cancelled) => break,
             Err(e) => return Err(e.to_string()),
         }
         let hits = std::mem::take(&mut f.hits);

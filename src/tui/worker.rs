@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::analysis::{analyze_source, Analysis, AnalyzeOptions};
-use crate::layer::PassState;
-use crate::secrets::Scanner;
-use crate::source;
+use layerscope_core::analysis::{analyze_source, Analysis, AnalyzeOptions};
+use layerscope_core::layer::PassState;
+use layerscope_core::secrets::Scanner;
+use layerscope_core::source;
 use crate::tui::action::{ExportFail, ExportReq, WorkerMsg};
 use crate::tui::preview::{self, PreviewReq};
 
@@ -39,7 +39,7 @@ pub fn spawn_load(
     std::thread::Builder::new()
         .name("load".into())
         .spawn(move || {
-            let load = || -> crate::Result<Analysis> {
+            let load = || -> layerscope_core::Result<Analysis> {
                 let src = source::open_input(&input, &opts.open, &mut |done, total| {
                     fetch.done.store(done, Ordering::Relaxed);
                     fetch.total.store(total.unwrap_or(0), Ordering::Relaxed);
@@ -152,9 +152,9 @@ pub fn spawn_export(a: Arc<Analysis>, req: ExportReq, tx: Sender<Event>) {
     std::thread::Builder::new()
         .name("export".into())
         .spawn(move || {
-            let result = crate::export::export(&a, req.layer, req.entry, &req.dest, req.force)
+            let result = layerscope_core::export::export(&a, req.layer, req.entry, &req.dest, req.force)
                 .map_err(|e| ExportFail {
-                    exists: matches!(e, crate::export::ExportError::Exists(_)),
+                    exists: matches!(e, layerscope_core::export::ExportError::Exists(_)),
                     message: e.to_string(),
                 });
             let _ = tx.send(Event::Worker(WorkerMsg::Exported { req, result }));

@@ -6,8 +6,8 @@ pub mod fake;
 
 use std::path::PathBuf;
 
-use layerscope::analysis::{analyze, Analysis, AnalyzeOptions};
-use layerscope::layer::PassState;
+use layerscope_core::analysis::{analyze, Analysis, AnalyzeOptions};
+use layerscope_core::layer::PassState;
 
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn sha(data: &[u8]) -> String {
-    format!("sha256:{}", layerscope::digest::sha256_hex(data))
+    format!("sha256:{}", layerscope_core::digest::sha256_hex(data))
 }
 
 pub fn hex(digest: &str) -> &str {
@@ -450,7 +450,7 @@ pub fn gz_parts(parts: &[(&[u8], usize)]) -> (Vec<u8>, String) {
     }
     (
         out,
-        format!("sha256:{}", layerscope::digest::hex(&h.finalize())),
+        format!("sha256:{}", layerscope_core::digest::hex(&h.finalize())),
     )
 }
 

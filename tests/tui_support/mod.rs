@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use layerscope::analysis::{analyze_scanned, Analysis, AnalyzeOptions};
-use layerscope::layer::PassState;
-use layerscope::secrets::Scanner;
+use layerscope_core::analysis::{analyze_scanned, Analysis, AnalyzeOptions};
+use layerscope_core::layer::PassState;
+use layerscope_core::secrets::Scanner;
 use layerscope::tui::action::{Action, Effect, WorkerMsg};
 use layerscope::tui::app::App;
 use layerscope::tui::keymap::Key;

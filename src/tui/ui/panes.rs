@@ -6,12 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::analysis::Analysis;
-use crate::external::{Agreement, Reconciled};
-use crate::findings::{Finding, FindingSource, Status};
-use crate::secrets::Severity;
+use layerscope_core::analysis::Analysis;
+use layerscope_core::external::{Agreement, Reconciled};
+use layerscope_core::findings::{Finding, FindingSource, Status};
+use layerscope_core::secrets::Severity;
 use crate::tui::app::{App, FindingRow, ListState, Pane, View};
-use crate::tui::text::{clean, human, short_created_by, truncate};
+use crate::tui::text::{clean, human, truncate};
+use layerscope_core::image::short_created_by;
 use crate::tui::theme::Theme;
 use crate::tui::ui::{block, centered, pad};
 
@@ -196,7 +197,7 @@ pub(crate) fn layer_details(f: &mut Frame, r: Rect, c: &Ctx) {
                 human(l.size),
                 human(l.compressed_size),
                 match l.compression {
-                    Some(crate::source::Compression::None) | None => String::new(),
+                    Some(layerscope_core::source::Compression::None) | None => String::new(),
                     Some(c) => format!(" ({c:?})").to_lowercase(),
                 }
             ),
@@ -636,7 +637,7 @@ pub(crate) fn results(f: &mut Frame, area: Rect, app: &App, list: ListState, t: 
             a.path_string(hit.path),
             hit.line
         );
-        let text = crate::secrets::shown(&hit.pieces, v.reveal);
+        let text = layerscope_core::secrets::shown(&hit.pieces, v.reveal);
         let room = w.saturating_sub(loc.chars().count() + tag.width() + 2);
         let spans = vec![
             Span::styled(loc, t.title),
@@ -727,7 +728,7 @@ pub(crate) fn explain(
         lines.push(Line::raw(clean(d)));
         lines.push(Line::raw(""));
     }
-    let ex = crate::explain::explain(a, fd);
+    let ex = layerscope_core::explain::explain(a, fd);
     let why = clean(&ex.why);
     let fix = format!("{} {}", clean(&ex.rotate), clean(&ex.fix));
     lines.push(Line::styled("Why it matters", t.title));

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::secrets::Piece;
+use layerscope_core::secrets::Piece;
 use crate::tui::app::Pane;
 use crate::tui::preview::{Body, DiffKind};
 use crate::tui::text::{clean, human, truncate};

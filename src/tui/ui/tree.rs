@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::layer::EntryKind;
-use crate::tree::Change;
+use layerscope_core::layer::EntryKind;
+use layerscope_core::tree::Change;
 use crate::tui::app::Pane;
 use crate::tui::filetree::{
     content_version, Row, F_COLLAPSED, F_CONTEXT, F_DIR, F_FINDING, F_GHOST, F_KIDS,

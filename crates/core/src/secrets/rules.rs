@@ -11,7 +11,7 @@ use super::files::Parser;
 use super::filters::Check;
 use super::types::{Confidence, RuleInfo, SecretsError, Severity};
 
-const BUILTIN_TOML: &str = include_str!("../../assets/rules/builtin.toml");
+const BUILTIN_TOML: &str = include_str!("../../../../assets/rules/builtin.toml");
 
 /// Default window (bytes each side of a keyword hit) for built-in-style
 /// single-line rules and for external (gitleaks) rules.

@@ -10,7 +10,7 @@
 //! see [`demo`]) and by the benchmark generator.
 //!
 //! ```no_run
-//! use layerscope::imagegen::*;
+//! use layerscope_imagegen::*;
 //! let spec = ImageSpec {
 //!     name: "example/app:1.0".into(),
 //!     steps: vec![
@@ -384,7 +384,7 @@ impl Compression {
 
 /// Lower-case hex of sha256.
 pub fn sha256_hex(data: &[u8]) -> String {
-    crate::digest::sha256_hex(data)
+    layerscope_core::digest::sha256_hex(data)
 }
 
 /// `sha256:<hex>`.
@@ -392,47 +392,9 @@ pub fn sha256_digest(data: &[u8]) -> String {
     format!("sha256:{}", sha256_hex(data))
 }
 
-/// Seconds since the epoch of an RFC 3339 timestamp (fraction and offset honoured,
-/// sub-seconds dropped). Returns `None` if it does not parse.
+/// Seconds since the epoch of an RFC 3339 timestamp; before 1970 or unparsable: `None`.
 pub fn parse_rfc3339(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
-    if b.len() < 20 {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-    }
-    let offset = match b.get(i)? {
-        b'Z' | b'z' => 0,
-        c @ (b'+' | b'-') => {
-            let oh = num(i + 1..i + 3)?;
-            let om = num(i + 4..i + 6)?;
-            let o = oh * 3600 + om * 60;
-            if *c == b'+' {
-                o
-            } else {
-                -o
-            }
-        }
-        _ => return None,
-    };
-    // days from civil (Howard Hinnant)
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = if y2 >= 0 { y2 } else { y2 - 399 } / 400;
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    let t = days * 86400 + h * 3600 + mi * 60 + se - offset;
-    u64::try_from(t).ok()
+    layerscope_core::image::parse_rfc3339(s).and_then(|t| u64::try_from(t).ok())
 }
 
 #[cfg(test)]

@@ -457,7 +457,7 @@ fn stated_layer(a: &Analysis, e: &ExternalFinding) -> Option<usize> {
 fn step_text(a: &Analysis, layer: usize) -> Option<String> {
     let h = a.layers.get(layer)?.history?;
     let c = a.history.get(h)?.created_by.as_deref()?;
-    let shown = crate::tui::text::short_created_by(a.display_text(c, false));
+    let shown = crate::image::short_created_by(a.display_text(c, false));
     let shown = shown.strip_prefix("RUN ").unwrap_or(&shown);
     let mut t = crate::paths::escape(shown.as_bytes());
     if t.chars().count() > 100 {

@@ -19,7 +19,7 @@ struct Texts {
 fn texts() -> &'static Texts {
     static T: OnceLock<Texts> = OnceLock::new();
     T.get_or_init(|| {
-        toml::from_str(include_str!("../assets/explanations.toml"))
+        toml::from_str(include_str!("../../../assets/explanations.toml"))
             .expect("assets/explanations.toml is valid")
     })
 }
