@@ -219,13 +219,13 @@ fn run_image(mut args: RunArgs) -> Result<ExitCode> {
         // Serialised straight into a buffered writer, not through a serde_json::Value and a
         // String: on a 350,000-file image the text is 70 MB and those were most of the peak
         // memory.
-        write_output_with(args.output.as_deref(), &mut |w| {
+        streams::unless_closed(write_output_with(args.output.as_deref(), &mut |w| {
             // Through io::Error, which keeps the kind (a closed pipe) that serde_json's own
             // error hides from the error chain.
             serde_json::to_writer_pretty(&mut *w, &out).map_err(std::io::Error::from)?;
             w.write_all(b"\n")?;
             Ok(())
-        })?;
+        }))?;
     }
     if let Some(sarif) = &args.sarif {
         let doc =
@@ -233,7 +233,7 @@ fn run_image(mut args: RunArgs) -> Result<ExitCode> {
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
         let target = (sarif.as_os_str() != "-").then_some(sarif.as_path());
-        write_output(target, text.as_bytes())?;
+        streams::unless_closed(write_output(target, text.as_bytes()))?;
     }
     if let Some(policy) = policy {
         let verdict = ci::evaluate(&a, &a.findings, &policy);
@@ -242,7 +242,7 @@ fn run_image(mut args: RunArgs) -> Result<ExitCode> {
         if streams::stdout_taken(&args) {
             eprint!("{lines}");
         } else {
-            write_output(None, lines.as_bytes())?;
+            streams::unless_closed(write_output(None, lines.as_bytes()))?;
         }
         if verdict.failed() {
             return Ok(ExitCode::from(1));

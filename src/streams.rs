@@ -76,3 +76,12 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
                 == Some(std::io::ErrorKind::BrokenPipe)
     })
 }
+
+/// A document's write, where a closed pipe is not an error: the run goes on, so that `--ci`
+/// still ends with its verdict's exit code when the log reader stopped early.
+pub fn unless_closed(r: anyhow::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        r => r,
+    }
+}
