@@ -287,10 +287,6 @@ fn not_an_image_is_named_for_what_it_is() {
         (&gz, "(gzip-compressed JSON)"),
         (&rand, "(it starts like binary data)"),
         (&empty, "(the file is empty)"),
-        (
-            &plain_dir,
-            "(a directory with no index.json or manifest.json)",
-        ),
     ];
     for (path, what) in cases {
         let p = path.to_str().unwrap();
@@ -302,6 +298,13 @@ fn not_an_image_is_named_for_what_it_is() {
         assert_eq!(err.trim_end(), want);
         assert!(!err.contains("MARKER"), "echoes the file: {err}");
     }
+    let p = plain_dir.to_str().unwrap();
+    let (code, _, err) = run(&[p, "--json"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err.trim_end(),
+        format!("layerscope: {p}: not an OCI image layout (a directory with no index.json or manifest.json)")
+    );
 }
 
 #[test]

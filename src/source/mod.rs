@@ -132,7 +132,7 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<ImageSource> {
         if !c.exists("index.json") && !c.exists("manifest.json") {
             return Err(Error::invalid(
                 shown,
-                "not a tar archive or OCI layout (a directory with no index.json or manifest.json)",
+                "not an OCI image layout (a directory with no index.json or manifest.json)",
             ));
         }
         return resolve(c, opts, false);
