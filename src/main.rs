@@ -240,7 +240,8 @@ fn run_image(mut args: RunArgs) -> Result<ExitCode> {
         let lines = layerscope::report::ci_text::render(&a, &a.findings, &verdict);
         // stdout may carry --json or --sarif -; the verdict then goes to stderr.
         if streams::stdout_taken(&args) {
-            eprint!("{lines}");
+            // Not eprint!: it panics when stderr is closed, and the exit code must survive.
+            let _ = std::io::stderr().write_all(lines.as_bytes());
         } else {
             streams::unless_closed(write_output(None, lines.as_bytes()))?;
         }

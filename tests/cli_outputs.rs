@@ -511,3 +511,56 @@ fn tui_load_error_exits_2_and_prints_it() {
     let alt = t.cmd(&["display-message", "-p", "-t", &t.session, "#{alternate_on}"]);
     assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
 }
+
+/// A value found in many places: `--json` lists every place, SARIF at most 100 per result and
+/// says how many there are.
+#[test]
+fn many_places_of_one_secret_stay_bounded_in_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = token();
+    let mut nodes = vec![Node::dir("srv")];
+    for i in 0..103 {
+        nodes.push(Node::file(
+            format!("srv/app{i:03}.env"),
+            format!("GITHUB_TOKEN={t}\n"),
+        ));
+    }
+    let spec = ImageSpec {
+        steps: vec![Step::layer(
+            "/bin/sh -c #(nop) COPY dir:srv in /srv ",
+            nodes,
+        )],
+        ..ImageSpec::default()
+    };
+    let img = dir.path().join("many.tar");
+    write_image(&spec, Layout::DockerLegacy, Compression::None, &img).unwrap();
+    let img = img.to_str().unwrap();
+    let report = json_report(img);
+    let findings = report["findings"].as_array().unwrap();
+    let pats: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "github-pat")
+        .collect();
+    assert_eq!(pats.len(), 103);
+    assert!(pats
+        .iter()
+        .all(|f| f["locations"].as_array().unwrap().len() == 103));
+    let (code, out, err) = run(&[img, "--sarif", "-"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let r = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "github-pat")
+        .unwrap();
+    assert_eq!(r["relatedLocations"].as_array().unwrap().len(), 100);
+    assert!(
+        r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("in 102 more places (the first 100 are related locations)"),
+        "{}",
+        r["message"]
+    );
+}

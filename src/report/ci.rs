@@ -252,6 +252,13 @@ mod tests {
     }
 
     #[test]
+    fn byte_counts_are_exact_and_readable() {
+        assert_eq!(bytes(118), "118 bytes");
+        assert_eq!(bytes(20_000_000), "20000000 bytes (20.0 MB)");
+        assert_eq!(bytes(1197), "1197 bytes (1.2 kB)");
+    }
+
+    #[test]
     fn baselines() {
         assert!(parse_baseline("abc # x\n\ndef\n").contains("def"));
         assert!(parse_baseline(r#"["abc"]"#).contains("abc"));

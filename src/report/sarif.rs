@@ -39,6 +39,12 @@ fn uri(path: &[u8]) -> String {
     s
 }
 
+/// Related locations listed per result. A secret in k places is k results, each naming the
+/// others: without a bound a common value (a sample password in 5,000 files) would make the
+/// document grow as k², and code-scanning services cap a result's locations anyway (GitHub at
+/// 1,000). `--json` lists every place.
+const MAX_RELATED: usize = 100;
+
 pub fn build(
     a: &Analysis,
     findings: &[Finding],
@@ -85,9 +91,11 @@ pub fn build(
             let loc = location(a, f, show_secrets, &mask);
             // The other places of the same secret (same fingerprint), each with its own layer,
             // step and status.
+            let others = groups[i].len() - 1;
             let related: Vec<Value> = groups[i]
                 .iter()
                 .filter(|&&j| j != i)
+                .take(MAX_RELATED)
                 .map(|&j| {
                     let g = &findings[j];
                     let mut r = location(a, g, show_secrets, &mask);
@@ -98,9 +106,12 @@ pub fn build(
                     r
                 })
                 .collect();
-            let also = match related.len() {
+            let also = match others {
                 0 => String::new(),
                 1 => "; the same secret is in 1 more place".to_string(),
+                n if n > MAX_RELATED => format!(
+                    "; the same secret is in {n} more places (the first {MAX_RELATED} are related locations)"
+                ),
                 n => format!("; the same secret is in {n} more places"),
             };
             let mut result = json!({
