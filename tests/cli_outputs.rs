@@ -298,6 +298,16 @@ fn not_an_image_is_named_for_what_it_is() {
         assert_eq!(err.trim_end(), want);
         assert!(!err.contains("MARKER"), "echoes the file: {err}");
     }
+    // An archive cut inside its first header is a truncated tar, not "binary data".
+    let img = leaky_image(d);
+    let cut = d.join("cut.tar");
+    std::fs::write(&cut, &std::fs::read(&img).unwrap()[..300]).unwrap();
+    let (code, _, err) = run(&[cut.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("cut.tar: truncated tar (it ends after 300 bytes, inside its first header)"),
+        "{err}"
+    );
     let p = plain_dir.to_str().unwrap();
     let (code, _, err) = run(&[p, "--json"]);
     assert_eq!(code, 2, "{err}");

@@ -23,10 +23,28 @@ pub fn check_tar(f: &mut File, display: &str, outer: Compression) -> Result<()> 
         .map_err(|e| Error::io(display, e))?;
     f.seek(SeekFrom::Start(0))
         .map_err(|e| Error::io(display, e))?;
+    if head.len() < BLOCK && cut_header(&head) {
+        return Err(Error::invalid(
+            display,
+            format!(
+                "truncated tar (it ends after {} bytes, inside its first header)",
+                head.len()
+            ),
+        ));
+    }
     match describe_non_tar(&head, outer) {
         None => Ok(()),
         Some(what) => Err(Error::invalid(display, format!("{EXPECTED} ({what})"))),
     }
+}
+
+/// The start of a tar header cut short: a mode field of octal digits where tar puts it.
+fn cut_header(head: &[u8]) -> bool {
+    head.len() >= 108
+        && head[100..107]
+            .iter()
+            .all(|b| b.is_ascii_digit() && *b < b'8' || *b == b' ')
+        && matches!(head[107], 0 | b' ')
 }
 
 /// `None` when `head` (the first block, or the whole file if shorter) can start a tar archive;
@@ -178,6 +196,7 @@ mod tests {
         let mut h = tar::Header::new_gnu();
         h.set_path("manifest.json").unwrap();
         h.set_size(3);
+        h.set_mode(0o644);
         h.set_cksum();
         assert_eq!(plain(h.as_bytes()), None);
         // v7: no magic, only the checksum.
@@ -187,6 +206,8 @@ mod tests {
         v7.set_cksum();
         assert_eq!(plain(v7.as_bytes()), None);
         assert_eq!(plain(&[0u8; 1024]), None);
+        assert!(cut_header(&h.as_bytes()[..300]));
+        assert!(!cut_header(&[b'a'; 300]));
         // A text file longer than a block still is text.
         assert_eq!(
             plain("hello world\n".repeat(100).as_bytes()).as_deref(),
