@@ -209,6 +209,13 @@ fn two_documents_never_share_one_stream() {
     let doc: Value = serde_json::from_str(&out).expect("stdout is one SARIF document");
     assert_eq!(doc["version"], "2.1.0");
     assert!(err.contains("Result: FAIL"), "{err}");
+    // `-o -` is stdout, as `--sarif -` is.
+    let (code, out, err) = run(&[img, "--json", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["schema_version"],
+        1
+    );
     // And apart they both work.
     let sarif = dir.path().join("out.sarif");
     let (code, out, err) = run(&[img, "--json", "--sarif", sarif.to_str().unwrap()]);

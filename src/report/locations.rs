@@ -11,12 +11,12 @@ use crate::findings::{Finding, FindingSource, Status};
 
 /// For each finding, the indices of every finding with its fingerprint (itself included), in
 /// the findings' order.
-pub fn same_secret(findings: &[Finding]) -> Vec<std::rc::Rc<[usize]>> {
+pub fn same_secret(findings: &[Finding]) -> Vec<std::sync::Arc<[usize]>> {
     let mut by_fp: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
         by_fp.entry(f.fingerprint.as_str()).or_default().push(i);
     }
-    let shared: HashMap<&str, std::rc::Rc<[usize]>> =
+    let shared: HashMap<&str, std::sync::Arc<[usize]>> =
         by_fp.into_iter().map(|(k, v)| (k, v.into())).collect();
     findings
         .iter()
@@ -73,7 +73,7 @@ pub fn location_out<'a>(a: &Analysis, findings: &'a [Finding], i: usize) -> Loca
 /// A group's places, built once and shared by every finding of the group (a secret in k places
 /// is k findings; k copies of k locations would be k² in memory before any is written).
 #[derive(Clone)]
-pub struct Shared<'a>(std::rc::Rc<Vec<LocationOut<'a>>>);
+pub struct Shared<'a>(std::sync::Arc<Vec<LocationOut<'a>>>);
 
 impl Serialize for Shared<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -91,7 +91,7 @@ pub fn all<'a>(a: &Analysis, findings: &'a [Finding]) -> Vec<Shared<'a>> {
             built
                 .entry(g[0])
                 .or_insert_with(|| {
-                    Shared(std::rc::Rc::new(
+                    Shared(std::sync::Arc::new(
                         g.iter().map(|&i| location_out(a, findings, i)).collect(),
                     ))
                 })
