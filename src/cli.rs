@@ -32,7 +32,7 @@ pub struct RunArgs {
     /// Write the analysis as JSON (to stdout, or to --output)
     #[arg(long)]
     pub json: bool,
-    /// File to write the --json analysis to, instead of stdout
+    /// File to write the --json analysis to, instead of stdout ("-": stdout)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Choose the platform in a multi-platform index, as os/arch[/variant]

@@ -2,6 +2,7 @@
 //! and exit code 2.
 
 mod cli;
+mod streams;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // A reader that stopped reading (`| head`) is not an error.
+        Err(e) if streams::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let mut msg = format!("{e:#}");
             msg = msg.replace('\n', " ");
@@ -36,17 +39,18 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        // Both are rendered into memory first: clap_complete panics on a failed write, and a
+        // closed pipe must end quietly.
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "layerscope",
-                &mut std::io::stdout(),
-            );
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "layerscope", &mut text);
+            write_output(None, &text)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            let mut text = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut text)?;
+            write_output(None, &text)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Export(args)) => run_export(args),
@@ -131,7 +135,10 @@ fn ci_policy(args: &RunArgs) -> Result<Policy> {
     Ok(p)
 }
 
-fn run_image(args: RunArgs) -> Result<ExitCode> {
+fn run_image(mut args: RunArgs) -> Result<ExitCode> {
+    streams::check(&args)?;
+    // `-o -` is stdout, as `--sarif -` is.
+    args.output = args.output.filter(|o| o.as_os_str() != "-");
     let opts = options(&args)?;
     let policy = if args.ci {
         Some(ci_policy(&args)?)
@@ -212,11 +219,13 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
         // Serialised straight into a buffered writer, not through a serde_json::Value and a
         // String: on a 350,000-file image the text is 70 MB and those were most of the peak
         // memory.
-        write_output_with(args.output.as_deref(), &mut |w| {
-            serde_json::to_writer_pretty(&mut *w, &out)?;
+        streams::unless_closed(write_output_with(args.output.as_deref(), &mut |w| {
+            // Through io::Error, which keeps the kind (a closed pipe) that serde_json's own
+            // error hides from the error chain.
+            serde_json::to_writer_pretty(&mut *w, &out).map_err(std::io::Error::from)?;
             w.write_all(b"\n")?;
             Ok(())
-        })?;
+        }))?;
     }
     if let Some(sarif) = &args.sarif {
         let doc =
@@ -224,27 +233,17 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
         let target = (sarif.as_os_str() != "-").then_some(sarif.as_path());
-        write_output(target, text.as_bytes())?;
+        streams::unless_closed(write_output(target, text.as_bytes()))?;
     }
     if let Some(policy) = policy {
         let verdict = ci::evaluate(&a, &a.findings, &policy);
-        let mut lines = String::new();
-        for p in &verdict.passes {
-            lines.push_str(&format!("PASS: {p}\n"));
-        }
-        for f in &verdict.failures {
-            lines.push_str(&format!("FAIL: {f}\n"));
-        }
-        lines.push_str(if verdict.failed() {
-            "Result: FAIL\n"
+        let lines = layerscope_core::report::ci_text::render(&a, &a.findings, &verdict);
+        // stdout may carry --json or --sarif -; the verdict then goes to stderr.
+        if streams::stdout_taken(&args) {
+            // Not eprint!: it panics when stderr is closed, and the exit code must survive.
+            let _ = std::io::stderr().write_all(lines.as_bytes());
         } else {
-            "Result: PASS\n"
-        });
-        // stdout may carry --json; the verdict then goes to stderr.
-        if args.json && args.output.is_none() {
-            eprint!("{lines}");
-        } else {
-            print!("{lines}");
+            streams::unless_closed(write_output(None, lines.as_bytes()))?;
         }
         if verdict.failed() {
             return Ok(ExitCode::from(1));
@@ -275,13 +274,15 @@ fn run_export(args: ExportArgs) -> Result<ExitCode> {
         ),
         None => None,
     };
+    let asked = layer;
     let (layer, entry) = layerscope_core::goto::file_version(&a, args.path.as_bytes(), layer)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.image))?;
     let written = layerscope_core::export::export(&a, layer, entry, &args.output, args.force)
         .map_err(|e| anyhow::anyhow!("export: {e}"))?;
     eprintln!(
-        "wrote /{} from layer {layer} to {}",
+        "wrote /{} from layer {layer}{} to {}",
         layerscope_core::paths::escape(args.path.trim_start_matches('/').as_bytes()),
+        layerscope_core::goto::version_note(&a, args.path.as_bytes(), asked, layer),
         written.display()
     );
     Ok(ExitCode::SUCCESS)

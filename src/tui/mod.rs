@@ -195,7 +195,13 @@ fn run_with(
     rt.pass.cancel.store(true, Ordering::Relaxed);
     drop(term);
     restore_terminal();
-    result
+    result?;
+    // A load error was on screen: now that the terminal is back, it is the run's error (one
+    // line, exit 2), not a silent success.
+    if let Phase::Failed(e) = &app.phase {
+        anyhow::bail!("{e}");
+    }
+    Ok(())
 }
 
 struct Runtime {

@@ -141,15 +141,32 @@ pub fn file_version(
             }),
         Some(l) => match a.tree.state_at(id, l) {
             Some(v) if with_bytes(&v) => Ok((v.layer as usize, v.entry)),
-            Some(v) if !v.present() => {
-                let holder = a.tree.previous(id, v.layer as usize).map(|p| p.layer);
-                Err(match holder {
-                    Some(h) => format!("/{shown} was deleted in layer {}; its bytes are in layer {h} (use --layer {h})", v.layer),
-                    None => format!("/{shown} does not exist in layer {l}"),
-                })
-            }
+            // A ghost: what the TUI's `x` writes for it, the version the deletion hid.
+            Some(v) if !v.present() => match a.tree.previous(id, v.layer as usize) {
+                Some(h) if with_bytes(&h) => Ok((h.layer as usize, h.entry)),
+                _ => Err(format!("/{shown} does not exist in layer {l}")),
+            },
             Some(_) => Err(format!("/{shown} has no content in layer {l}")),
             None => Err(format!("/{shown} does not exist yet in layer {l}")),
         },
+    }
+}
+
+/// Which bytes `file_version` chose, for the export message: ` (deleted in layer 8; these bytes
+/// are still in layer 2)`, ` (the version in effect in layer 5)`, or nothing when the asked
+/// layer wrote them and no later layer deleted them.
+pub fn version_note(a: &Analysis, path: &[u8], asked: Option<usize>, got: usize) -> String {
+    let Some(id) = crate::paths::normalize(path).and_then(|p| a.tree.paths.lookup(&p)) else {
+        return String::new();
+    };
+    let removed = a
+        .tree
+        .superseded_by(id, got)
+        .filter(|v| !v.present())
+        .map(|v| v.layer as usize);
+    match (removed, asked) {
+        (Some(r), _) => format!(" (deleted in layer {r}; these bytes are still in layer {got})"),
+        (None, Some(l)) if l != got => format!(" (the version in effect in layer {l})"),
+        _ => String::new(),
     }
 }

@@ -16,15 +16,29 @@ pub struct Policy {
     pub highest_user_wasted_percent: Option<f64>,
 }
 
+/// One line of the verdict: the findings check, or a `.dive-ci` rule with its measured value.
+#[derive(Debug)]
+pub struct Check {
+    /// `findings`, or the `.dive-ci` rule name.
+    pub name: &'static str,
+    pub passed: bool,
+    pub text: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Verdict {
-    pub failures: Vec<String>,
-    pub passes: Vec<String>,
+    pub checks: Vec<Check>,
+    /// Indices (into the evaluated findings) of those that fail: at or above `fail_on` and not
+    /// accepted by the baseline.
+    pub open: Vec<usize>,
+    pub accepted: usize,
+    pub below: usize,
+    pub fail_on: Option<Severity>,
 }
 
 impl Verdict {
     pub fn failed(&self) -> bool {
-        !self.failures.is_empty()
+        self.checks.iter().any(|c| !c.passed)
     }
 }
 
@@ -38,58 +52,86 @@ pub fn user_wasted_percent(a: &Analysis) -> f64 {
     }
 }
 
+/// `1234567 bytes (1.2 MB)`: exact for a threshold, readable for a person (SI, as dive's units).
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{n} bytes ({v:.1} {})", UNITS[u])
+    }
+}
+
 pub fn evaluate(a: &Analysis, findings: &[Finding], p: &Policy) -> Verdict {
-    let mut v = Verdict::default();
+    let mut v = Verdict {
+        fail_on: p.fail_on,
+        ..Default::default()
+    };
     if let Some(min) = p.fail_on {
-        let open: Vec<&Finding> = findings
-            .iter()
-            .filter(|f| f.severity >= min && !p.baseline.contains(&f.fingerprint))
-            .collect();
-        let accepted = findings
-            .iter()
-            .filter(|f| f.severity >= min && p.baseline.contains(&f.fingerprint))
-            .count();
-        let note = if accepted > 0 {
-            format!(" ({accepted} accepted by the baseline)")
-        } else {
-            String::new()
-        };
-        if open.is_empty() {
-            v.passes
-                .push(format!("no finding at or above {}{note}", min.as_str()));
-        } else {
-            v.failures.push(format!(
-                "{} finding(s) at or above {}{note}",
-                open.len(),
-                min.as_str()
-            ));
+        for (i, f) in findings.iter().enumerate() {
+            if f.severity < min {
+                v.below += 1;
+            } else if p.baseline.contains(&f.fingerprint) {
+                v.accepted += 1;
+            } else {
+                v.open.push(i);
+            }
         }
+        let mut notes = Vec::new();
+        if v.accepted > 0 {
+            notes.push(format!("{} accepted by the baseline", v.accepted));
+        }
+        if v.below > 0 {
+            notes.push(format!("{} below {}", v.below, min.as_str()));
+        }
+        let note = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
+        };
+        let text = match v.open.len() {
+            0 => format!("no finding at or above {}{note}", min.as_str()),
+            1 => format!("1 finding at or above {}{note}", min.as_str()),
+            n => format!("{n} findings at or above {}{note}", min.as_str()),
+        };
+        v.checks.push(Check {
+            name: "findings",
+            passed: v.open.is_empty(),
+            text,
+        });
     }
     let e = &a.efficiency;
     if let Some(min) = p.lowest_efficiency {
-        let msg = format!("efficiency {:.4} (lowest allowed {min})", e.score);
-        if e.score < min {
-            v.failures.push(msg)
-        } else {
-            v.passes.push(msg)
-        }
+        v.checks.push(Check {
+            name: "lowestEfficiency",
+            passed: e.score >= min,
+            text: format!("efficiency {:.4}, lowest allowed {min}", e.score),
+        });
     }
     if let Some(max) = p.highest_wasted_bytes {
-        let msg = format!("wasted bytes {} (highest allowed {max})", e.wasted_bytes);
-        if e.wasted_bytes > max {
-            v.failures.push(msg)
-        } else {
-            v.passes.push(msg)
-        }
+        v.checks.push(Check {
+            name: "highestWastedBytes",
+            passed: e.wasted_bytes <= max,
+            text: format!(
+                "wasted {}, highest allowed {}",
+                bytes(e.wasted_bytes),
+                bytes(max)
+            ),
+        });
     }
     if let Some(max) = p.highest_user_wasted_percent {
         let pct = user_wasted_percent(a);
-        let msg = format!("user wasted share {pct:.4} (highest allowed {max})");
-        if pct > max {
-            v.failures.push(msg)
-        } else {
-            v.passes.push(msg)
-        }
+        v.checks.push(Check {
+            name: "highestUserWastedPercent",
+            passed: pct <= max,
+            text: format!("user wasted share {pct:.4}, highest allowed {max}"),
+        });
     }
     v
 }
@@ -207,6 +249,13 @@ mod tests {
             (q.lowest_efficiency, q.highest_wasted_bytes),
             (Some(0.5), Some(1 << 20))
         );
+    }
+
+    #[test]
+    fn byte_counts_are_exact_and_readable() {
+        assert_eq!(bytes(118), "118 bytes");
+        assert_eq!(bytes(20_000_000), "20000000 bytes (20.0 MB)");
+        assert_eq!(bytes(1197), "1197 bytes (1.2 kB)");
     }
 
     #[test]

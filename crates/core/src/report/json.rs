@@ -133,6 +133,8 @@ pub struct FindingOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<&'a str>,
     pub explanation: crate::explain::Explanation,
+    /// Every place of this finding's fingerprint (this one included).
+    pub locations: crate::report::locations::Shared<'a>,
 }
 
 pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
@@ -245,6 +247,7 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
             })
             .collect(),
     };
+    let mut locations = crate::report::locations::all(a, &a.findings).into_iter();
     let findings = a
         .findings
         .iter()
@@ -280,6 +283,7 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
                 fingerprint: &f.fingerprint,
                 secret: show_secrets.then_some(f.secret.as_str()),
                 explanation: crate::explain::explain(a, f),
+                locations: locations.next().expect("one per finding"),
             }
         })
         .collect();

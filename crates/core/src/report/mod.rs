@@ -1,5 +1,7 @@
 //! Non-interactive outputs. They all render one `Analysis`.
 
 pub mod ci;
+pub mod ci_text;
 pub mod json;
+pub mod locations;
 pub mod sarif;

@@ -39,6 +39,12 @@ fn uri(path: &[u8]) -> String {
     s
 }
 
+/// Related locations listed per result. A secret in k places is k results, each naming the
+/// others: without a bound a common value (a sample password in 5,000 files) would make the
+/// document grow as k², and code-scanning services cap a result's locations anyway (GitHub at
+/// 1,000). `--json` lists every place.
+const MAX_RELATED: usize = 100;
+
 pub fn build(
     a: &Analysis,
     findings: &[Finding],
@@ -76,69 +82,50 @@ pub fn build(
             })
         })
         .collect();
+    let groups = crate::report::locations::same_secret(findings);
     let results: Vec<Value> = findings
         .iter()
-        .map(|f| {
-            let created_by = f
-                .history
-                .and_then(|h| a.history[h].created_by.as_deref())
-                .map(mask);
-            let where_ = match (f.source, f.path) {
-                (FindingSource::File, Some(p)) => format!("/{}", a.path_string(p)),
-                (FindingSource::History, _) => format!("history step {}", f.history.unwrap_or(0)),
-                (FindingSource::Env, _) => format!("ENV {}", f.key.as_deref().unwrap_or("")),
-                (FindingSource::Label, _) => format!("LABEL {}", f.key.as_deref().unwrap_or("")),
-                _ => format!("config {}", f.key.as_deref().unwrap_or("")),
-            };
-            let mut props = json!({
-                "source": f.source,
-                "status": f.status,
-                "layer": f.layer,
-                "history": f.history,
-                "created_by": created_by,
-                "layer_digest": f.layer.and_then(|l| a.layers[l].digest.clone()),
-                "layer_diff_id": f.layer.map(|l| a.layers[l].diff_id.clone()),
-                "removed_in_layer": f.removed_in_layer,
-                "replaced_in_layer": f.replaced_in_layer,
-                "confidence": f.confidence,
-                "match": f.masked,
-            });
-            if show_secrets {
-                props["secret"] = Value::String(f.secret.clone());
-            }
-            let mut loc = json!({ "properties": props });
-            match (f.source, f.path) {
-                (FindingSource::File, Some(p)) => {
-                    loc["physicalLocation"] = json!({
-                        "artifactLocation": {"uri": uri(&a.tree.paths.path(p))},
-                        "region": {"startLine": f.line.max(1), "startColumn": f.column.max(1)},
+        .enumerate()
+        .map(|(i, f)| {
+            let where_ = where_of(a, f);
+            let loc = location(a, f, show_secrets, &mask);
+            // The other places of the same secret (same fingerprint), each with its own layer,
+            // step and status.
+            let others = groups[i].len() - 1;
+            let related: Vec<Value> = groups[i]
+                .iter()
+                .filter(|&&j| j != i)
+                .take(MAX_RELATED)
+                .map(|&j| {
+                    let g = &findings[j];
+                    let mut r = location(a, g, show_secrets, &mask);
+                    r["id"] = json!(j);
+                    r["message"] = json!({
+                        "text": format!("same secret in {}{}", where_of(a, g), status_note(g))
                     });
-                }
-                _ => {
-                    loc["logicalLocations"] = json!([{ "name": where_, "kind": "resource" }]);
-                }
-            }
-            let status = match f.status {
-                crate::findings::Status::Deleted => format!(
-                    " (deleted in layer {}, still readable from layer {})",
-                    f.removed_in_layer.unwrap_or(0),
-                    f.layer.unwrap_or(0)
+                    r
+                })
+                .collect();
+            let also = match others {
+                0 => String::new(),
+                1 => "; the same secret is in 1 more place".to_string(),
+                n if n > MAX_RELATED => format!(
+                    "; the same secret is in {n} more places (the first {MAX_RELATED} are related locations)"
                 ),
-                crate::findings::Status::Overwritten => format!(
-                    " (overwritten in layer {}, still readable from layer {})",
-                    f.replaced_in_layer.unwrap_or(0),
-                    f.layer.unwrap_or(0)
-                ),
-                _ => String::new(),
+                n => format!("; the same secret is in {n} more places"),
             };
-            json!({
+            let mut result = json!({
                 "ruleId": f.rule.to_string(),
                 "ruleIndex": index_of[&*f.rule],
                 "level": level(f.severity),
-                "message": {"text": format!("{}: {} in {}{}", f.title, f.masked, where_, status)},
+                "message": {"text": format!("{}: {} in {}{}{also}", f.title, f.masked, where_, status_note(f))},
                 "locations": [loc],
                 "partialFingerprints": {"layerscope/secret/v1": f.fingerprint},
-            })
+            });
+            if !related.is_empty() {
+                result["relatedLocations"] = Value::Array(related);
+            }
+            result
         })
         .collect();
     json!({
@@ -160,4 +147,69 @@ pub fn build(
             "results": results,
         }]
     })
+}
+
+/// How a message names the place: the path, or the config or history item.
+fn where_of(a: &Analysis, f: &Finding) -> String {
+    match (f.source, f.path) {
+        (FindingSource::File, Some(p)) => format!("/{}", a.path_string(p)),
+        (FindingSource::History, _) => format!("history step {}", f.history.unwrap_or(0)),
+        (FindingSource::Env, _) => format!("ENV {}", f.key.as_deref().unwrap_or("")),
+        (FindingSource::Label, _) => format!("LABEL {}", f.key.as_deref().unwrap_or("")),
+        _ => format!("config {}", f.key.as_deref().unwrap_or("")),
+    }
+}
+
+fn status_note(f: &Finding) -> String {
+    match f.status {
+        crate::findings::Status::Deleted => format!(
+            " (deleted in layer {}, still readable from layer {})",
+            f.removed_in_layer.unwrap_or(0),
+            f.layer.unwrap_or(0)
+        ),
+        crate::findings::Status::Overwritten => format!(
+            " (overwritten in layer {}, still readable from layer {})",
+            f.replaced_in_layer.unwrap_or(0),
+            f.layer.unwrap_or(0)
+        ),
+        _ => String::new(),
+    }
+}
+
+/// A SARIF location for one finding: the file and region, or a logical location, with the
+/// layer, step and status in its properties.
+fn location(a: &Analysis, f: &Finding, show_secrets: bool, mask: &dyn Fn(&str) -> String) -> Value {
+    let created_by = f
+        .history
+        .and_then(|h| a.history[h].created_by.as_deref())
+        .map(mask);
+    let mut props = json!({
+        "source": f.source,
+        "status": f.status,
+        "layer": f.layer,
+        "history": f.history,
+        "created_by": created_by,
+        "layer_digest": f.layer.and_then(|l| a.layers[l].digest.clone()),
+        "layer_diff_id": f.layer.map(|l| a.layers[l].diff_id.clone()),
+        "removed_in_layer": f.removed_in_layer,
+        "replaced_in_layer": f.replaced_in_layer,
+        "confidence": f.confidence,
+        "match": f.masked,
+    });
+    if show_secrets {
+        props["secret"] = Value::String(f.secret.clone());
+    }
+    let mut loc = json!({ "properties": props });
+    match (f.source, f.path) {
+        (FindingSource::File, Some(p)) => {
+            loc["physicalLocation"] = json!({
+                "artifactLocation": {"uri": uri(&a.tree.paths.path(p))},
+                "region": {"startLine": f.line.max(1), "startColumn": f.column.max(1)},
+            });
+        }
+        _ => {
+            loc["logicalLocations"] = json!([{ "name": where_of(a, f), "kind": "resource" }]);
+        }
+    }
+    loc
 }

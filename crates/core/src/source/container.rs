@@ -67,6 +67,7 @@ impl Container {
         f.seek(SeekFrom::Start(0))
             .map_err(|e| Error::io(&display, e))?;
         if kind == Compression::None {
+            super::sniff::check_tar(&mut f, &display, kind)?;
             let members = index_tar(&mut f, &display)?;
             return Ok((
                 Container::Tar {
@@ -129,6 +130,7 @@ impl Container {
         }
         let spool_path = spool.into_temp_path();
         let mut sf = File::open(&spool_path).map_err(|e| Error::io(&display, e))?;
+        super::sniff::check_tar(&mut sf, &display, kind)?;
         let members = index_tar(&mut sf, &display)?;
         Ok((
             Container::Tar {

@@ -7,6 +7,7 @@ pub mod daemon;
 mod docker;
 mod oci;
 mod select;
+mod sniff;
 
 use std::path::Path;
 
@@ -131,7 +132,7 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<ImageSource> {
         if !c.exists("index.json") && !c.exists("manifest.json") {
             return Err(Error::invalid(
                 shown,
-                "directory is not an OCI image layout (no index.json or oci-layout)",
+                "not an OCI image layout (a directory with no index.json or manifest.json)",
             ));
         }
         return resolve(c, opts, false);
