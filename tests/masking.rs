@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use layerscope_imagegen::fake;
 use layerscope::tui::app::{App, FindingRow, Overlay, Pane};
 use layerscope::tui::theme::Theme;
 use layerscope_core::Analysis;
+use layerscope_imagegen::fake;
 use ratatui::buffer::Buffer;
 use tui_support::*;
 

@@ -7,10 +7,10 @@ mod tui_support;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use layerscope_core::external;
 use layerscope::tui::app::{App, FindingRow, Overlay, Pane};
 use layerscope::tui::preview::Body;
 use layerscope::tui::theme::Theme;
+use layerscope_core::external;
 use layerscope_core::Analysis;
 use tui_support::*;
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use layerscope_core::analysis::Analysis;
 use crate::tui::preview::{PreviewDoc, PreviewReq};
 use crate::tui::search::Hit;
+use layerscope_core::analysis::Analysis;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]

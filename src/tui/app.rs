@@ -8,12 +8,6 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use layerscope_core::analysis::Analysis;
-use layerscope_core::external::Reconciled;
-use layerscope_core::findings::FindingSource;
-use layerscope_core::goto::Goto;
-use layerscope_core::paths::{PathId, ROOT};
-use layerscope_core::tree::NO_ENTRY;
 use crate::tui::action::{Action, Cmd, Effect, ExportReq, MouseKind, Progress, WorkerMsg};
 use crate::tui::filetree::{self, Row, TreeOpts, F_COLLAPSED, F_DIR, F_KIDS};
 use crate::tui::keymap::{Ctx, Key, Keymap};
@@ -21,6 +15,12 @@ use crate::tui::model::Model;
 use crate::tui::preview::{Body, PreviewDoc, PreviewReq};
 use crate::tui::search::Hit;
 use crate::tui::ui::layout::{self, Areas};
+use layerscope_core::analysis::Analysis;
+use layerscope_core::external::Reconciled;
+use layerscope_core::findings::FindingSource;
+use layerscope_core::goto::Goto;
+use layerscope_core::paths::{PathId, ROOT};
+use layerscope_core::tree::NO_ENTRY;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pane {

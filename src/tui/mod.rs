@@ -31,12 +31,12 @@ use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use layerscope_core::analysis::{Analysis, AnalyzeOptions};
-use layerscope_core::layer::PassState;
-use layerscope_core::secrets::Scanner;
 use action::{Action, Effect, MouseKind, Progress, WorkerMsg};
 use app::{App, Phase};
 use keymap::Keymap;
+use layerscope_core::analysis::{Analysis, AnalyzeOptions};
+use layerscope_core::layer::PassState;
+use layerscope_core::secrets::Scanner;
 use theme::Theme;
 use worker::{Event, Slot};
 

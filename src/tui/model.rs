@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::tui::filetree::Marks;
 use layerscope_core::analysis::Analysis;
 use layerscope_core::findings::FindingSource;
-use crate::tui::filetree::Marks;
 use layerscope_core::image::parse_rfc3339;
 
 /// One row of the history pane: a build step, or a layer no step accounts for.

@@ -6,14 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use layerscope_core::analysis::{analyze_scanned, Analysis, AnalyzeOptions};
-use layerscope_core::layer::PassState;
-use layerscope_core::secrets::Scanner;
 use layerscope::tui::action::{Action, Effect, WorkerMsg};
 use layerscope::tui::app::App;
 use layerscope::tui::keymap::Key;
 use layerscope::tui::theme::Theme;
 use layerscope::tui::{preview, search, ui};
+use layerscope_core::analysis::{analyze_scanned, Analysis, AnalyzeOptions};
+use layerscope_core::layer::PassState;
+use layerscope_core::secrets::Scanner;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use crate::error::{Error, Result, Warning};
 use crate::findings::{self, Finding, ImageScan};
 use crate::image::{map_history, HistoryEntry, ImageConfig};
+pub use crate::layer::LayerInfo;
 use crate::layer::{
     index_layer, index_layer_spooled, ContentVisitor, Entry, EntryKind, LayerIndex, PassState,
 };
@@ -27,39 +28,6 @@ pub struct AnalyzeOptions {
     /// Keep an uncompressed copy of each compressed layer in the temp dir (removed on drop), so
     /// previews deep in a gzip or zstd layer are a seek, not a re-inflation. For the TUI.
     pub spool_compressed: bool,
-}
-
-#[derive(Debug)]
-pub struct LayerInfo {
-    pub index: usize,
-    /// diff_id as the config states it.
-    pub diff_id: String,
-    /// sha256 of the uncompressed stream as read.
-    pub computed_diff_id: Option<String>,
-    pub digest: Option<String>,
-    pub media_type: Option<String>,
-    pub compression: Option<Compression>,
-    pub compressed_size: u64,
-    /// Bytes of the uncompressed tar stream.
-    pub size: u64,
-    /// Bytes of file content in this layer.
-    pub content_size: u64,
-    pub history: Option<usize>,
-    pub member: Option<String>,
-    /// Uncompressed copy of a compressed layer (see `AnalyzeOptions::spool_compressed`).
-    pub spool: Option<std::sync::Arc<tempfile::TempPath>>,
-    pub entries: Vec<Entry>,
-    pub added: usize,
-    pub modified: usize,
-    pub removed: usize,
-}
-
-impl LayerInfo {
-    pub fn digest_mismatch(&self) -> bool {
-        self.computed_diff_id
-            .as_ref()
-            .is_some_and(|c| !self.diff_id.is_empty() && *c != self.diff_id)
-    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -122,6 +90,16 @@ impl Analysis {
                 finding: Some(i),
             })
             .collect()
+    }
+
+    /// What findings are placed in.
+    pub fn indexed(&self) -> findings::Indexed<'_> {
+        findings::Indexed {
+            config: &self.config,
+            history: &self.history,
+            layers: &self.layers,
+            tree: &self.tree,
+        }
     }
 
     pub fn format(&self) -> Format {
@@ -200,9 +178,9 @@ pub fn analyze_source(
     };
     let scan = ImageScan::new(scanner, src.layers.len());
     let mut a = analyze_with(src, opts, state, &|layer| Box::new(scan.visitor(layer)))?;
-    a.findings = findings::assemble(&a, scanner, scan.into_hits());
+    a.findings = findings::assemble(&a.indexed(), scanner, scan.into_hits());
     a.known = secrets::KnownSecrets::new(a.findings.iter().map(|f| f.secret.as_str()));
-    a.masked_text = findings::masker(&a.findings, &a);
+    a.masked_text = findings::masker(&a.findings, &a.indexed(), &a.known);
     Ok(a)
 }
 

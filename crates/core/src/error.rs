@@ -38,7 +38,7 @@ pub enum Error {
     #[error("cancelled")]
     Cancelled,
     #[error(transparent)]
-    Daemon(#[from] crate::source::daemon::DaemonError),
+    Daemon(#[from] DaemonError),
     #[error("{0}")]
     Other(String),
 }
@@ -77,4 +77,99 @@ impl Warning {
             message: crate::paths::escape(message.as_bytes()),
         }
     }
+}
+
+/// Why an image could not be fetched. Each renders as one line that says what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DaemonError {
+    #[error("{}cannot reach {what} (tried {}); start it, or export the image where it is with `docker save -o image.tar {name}` and open image.tar", if *.bare { format!("`{name}` is not a file or directory, and ") } else { String::new() }, .tried.join(", "))]
+    Unreachable {
+        /// "the Docker daemon", "Docker or Podman", …
+        what: String,
+        name: String,
+        /// Each endpoint with why it failed.
+        tried: Vec<String>,
+        /// The reference came without `docker://`/`podman://` (so it was not a path either).
+        bare: bool,
+    },
+
+    #[error("permission denied on {socket}: add your user to the `{group}` group (`sudo usermod -aG {group} $USER`, then log in again), or export the image with `sudo {cli} save -o image.tar {name}` and open image.tar")]
+    PermissionDenied {
+        socket: String,
+        name: String,
+        group: String,
+        cli: String,
+    },
+
+    #[error("{}image `{name}` not found in {}; pull it first with `{pull}`", if *.bare { "no file or directory of that name, and " } else { "" }, .searched.join(" nor in "))]
+    NotFound {
+        name: String,
+        /// Where it was looked up, e.g. `Docker (unix:///var/run/docker.sock)`.
+        searched: Vec<String>,
+        /// The suggested pull command.
+        pull: String,
+        /// The reference came without `docker://`/`podman://` (so it was not a path either).
+        bare: bool,
+    },
+
+    #[error("the daemon at {socket} refused the API version: {message}")]
+    ApiVersion { socket: String, message: String },
+
+    #[error("the image stream from {socket} was cut off after {received} bytes{}: {detail}", .expected.map(|e| format!(" of {e}")).unwrap_or_default())]
+    Truncated {
+        socket: String,
+        received: u64,
+        expected: Option<u64>,
+        detail: String,
+    },
+
+    #[error("no data from {socket} for {secs} s ({during}); giving up")]
+    Timeout {
+        socket: String,
+        secs: u64,
+        /// What was going on, e.g. "after 1234 bytes of the image".
+        during: String,
+    },
+
+    #[error("{socket} does not look like a Docker or Podman API socket: it {detail}")]
+    NotADaemon { socket: String, detail: String },
+
+    #[error("broken answer from {socket}: {detail}")]
+    Protocol { socket: String, detail: String },
+
+    #[error("the daemon at {socket} answered HTTP {status} to {request}: {message}")]
+    Api {
+        socket: String,
+        status: u16,
+        request: String,
+        message: String,
+    },
+
+    #[error("{origin} asks for TLS ({endpoint}), which layerscope does not support yet; refusing to connect in plain text (use a unix socket, e.g. forwarded with ssh -L, or `docker save -o image.tar NAME` and open image.tar)")]
+    TlsUnsupported { endpoint: String, origin: String },
+
+    #[error("unsupported daemon address {endpoint} (from {origin}): {reason}")]
+    UnsupportedEndpoint {
+        endpoint: String,
+        origin: String,
+        reason: String,
+    },
+
+    #[error("docker configuration {path}: {detail}")]
+    Config { path: String, detail: String },
+
+    #[error("cannot write the image to a temporary file in {dir}: {source} (set TMPDIR to a directory with more room)")]
+    Spool {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("I/O error talking to {socket}: {source}")]
+    Io {
+        socket: String,
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
-use crate::analysis::Analysis;
-use crate::layer::ContentVisitor;
+use crate::image::{HistoryEntry, ImageConfig};
+use crate::layer::{ContentVisitor, LayerInfo};
 use crate::paths::PathId;
 use crate::secrets::{self, Confidence, Match, Scanner, Severity};
-use crate::tree::Change;
+use crate::tree::{Change, Tree};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,6 +85,15 @@ impl std::fmt::Debug for Finding {
             .field("secret", &self.masked)
             .finish()
     }
+}
+
+/// The indexed image that findings are placed in (the parts of the analysis below findings).
+#[derive(Clone, Copy)]
+pub struct Indexed<'a> {
+    pub config: &'a ImageConfig,
+    pub history: &'a [HistoryEntry],
+    pub layers: &'a [LayerInfo],
+    pub tree: &'a Tree,
 }
 
 /// Matches keyed by (content hash, file name): identical content under the same name is scanned once.
@@ -253,11 +262,7 @@ fn finding(m: &Match, source: FindingSource, status: Status) -> Finding {
 }
 
 /// Places file matches in the tree and scans the config and history.
-pub fn assemble(
-    a: &Analysis,
-    scanner: &Scanner,
-    file_hits: Vec<Vec<(u32, Match)>>,
-) -> Vec<Finding> {
+pub fn assemble(a: &Indexed, scanner: &Scanner, file_hits: Vec<Vec<(u32, Match)>>) -> Vec<Finding> {
     let mut out = Vec::new();
     for (layer, hits) in file_hits.into_iter().enumerate() {
         for (entry, m) in hits {
@@ -376,14 +381,14 @@ pub fn is_reference_material(path: &[u8]) -> bool {
 }
 
 /// The history step that set an ENV or LABEL key (the last one that mentions `KEY=`).
-fn step_setting(a: &Analysis, key: &str) -> Option<usize> {
+fn step_setting(a: &Indexed, key: &str) -> Option<usize> {
     let needle = format!("{key}=");
     a.history
         .iter()
         .rposition(|h| h.created_by.as_deref().is_some_and(|c| c.contains(&needle)))
 }
 
-fn sort(a: &Analysis, v: &mut [Finding]) {
+fn sort(a: &Indexed, v: &mut [Finding]) {
     v.sort_by(|x, y| {
         y.severity
             .cmp(&x.severity)
@@ -400,7 +405,11 @@ fn sort(a: &Analysis, v: &mut [Finding]) {
 }
 
 /// Masks every secret span found in config and history text, for every output.
-pub fn masker(findings: &[Finding], a: &Analysis) -> HashMap<String, String> {
+pub fn masker(
+    findings: &[Finding],
+    a: &Indexed,
+    known: &secrets::KnownSecrets,
+) -> HashMap<String, String> {
     let mut spans: HashMap<&str, Vec<Range<usize>>> = HashMap::new();
     for f in findings {
         let text: Option<&str> = match f.source {
@@ -447,7 +456,7 @@ pub fn masker(findings: &[Finding], a: &Analysis) -> HashMap<String, String> {
                 finding: None,
             })
             .collect();
-        let masked = secrets::redact_str(t, &own, &a.known);
+        let masked = secrets::redact_str(t, &own, known);
         if masked != t {
             out.insert(t.to_string(), masked);
         }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result, Warning};
 use crate::paths::{normalize, normalize_into, PathId, PathTable};
 use crate::source::compress::{self, Compression};
+use crate::source::tar_guard::{HeaderBudget, Stop};
 use crate::source::Limits;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -142,18 +143,6 @@ pub struct PassState {
 /// Files bigger than this are hashed whole but handed to the visitor in their first part only.
 pub const SCAN_CAP: usize = 64 << 20;
 
-#[derive(Debug)]
-enum Stop {
-    Cancelled,
-    Limit(&'static str, u64, &'static str),
-}
-impl std::fmt::Display for Stop {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-impl std::error::Error for Stop {}
-
 /// Counts and hashes the bytes that pass through.
 struct Tap<'a, R> {
     inner: R,
@@ -218,87 +207,6 @@ fn map_io(e: io::Error, shown: &str, kind: Compression) -> Error {
         };
     }
     Error::invalid(shown, compress::describe_stream_error(kind, &e))
-}
-
-/// Bounds the bytes the tar reader may consume between the end of one entry's data and the
-/// next entry it yields: GNU long names/links and PAX records are read whole into memory by the
-/// `tar` crate, so without this a compressed layer could make it allocate gigabytes.
-pub(crate) struct HeaderGuard<'a, R> {
-    pub inner: R,
-    pub pos: u64,
-    /// Stream offset past which a read fails (set after each yielded entry).
-    pub stop_at: &'a std::cell::Cell<u64>,
-    pub budget: u64,
-}
-
-/// Allows the next headers to end `budget` bytes after the data of an entry that ends at
-/// `data_end` (stream offset), rounded up to the tar block.
-pub(crate) fn allow_after(stop_at: &std::cell::Cell<u64>, data_end: u64, budget: u64) {
-    stop_at.set((data_end.saturating_add(511) / 512 * 512).saturating_add(budget));
-}
-
-impl<R: Read> Read for HeaderGuard<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.stop_at.get() {
-            return Err(io::Error::other(Stop::Limit(
-                "tar extension header size",
-                self.budget,
-                "--max-path-len",
-            )));
-        }
-        let room = (self.stop_at.get() - self.pos).min(buf.len() as u64) as usize;
-        let n = self.inner.read(&mut buf[..room])?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-/// Forward-only seek by reading through: the `tar` crate skips the padding after each entry
-/// (and unread data) with a seek when it has one, and otherwise reads into a 32 KiB stack buffer
-/// it zeroes on every call, once per entry: 7% of the time on a 350,000-file image. The skipped
-/// bytes still flow through the taps below, so the diff_id stays a hash of every byte.
-impl<R: Read> io::Seek for HeaderGuard<'_, R> {
-    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
-        let mut left = match to {
-            io::SeekFrom::Current(d) if d >= 0 => d as u64,
-            io::SeekFrom::Start(p) if p >= self.pos => p - self.pos,
-            _ => {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "layer streams only seek forward",
-                ))
-            }
-        };
-        // Padding (under 512 bytes) is the common case: a small buffer, cheap to zero.
-        let mut small = [0u8; 512];
-        let mut big = Vec::new();
-        let scratch: &mut [u8] = if left <= 512 {
-            &mut small
-        } else {
-            big.resize(64 << 10, 0);
-            &mut big
-        };
-        while left > 0 {
-            let want = left.min(scratch.len() as u64) as usize;
-            match self.read(&mut scratch[..want]) {
-                Ok(0) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "unexpected EOF during skip",
-                    ))
-                }
-                Ok(n) => left -= n as u64,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(self.pos)
-    }
-}
-
-/// Bytes of tar extension records (long names, PAX) allowed before one entry.
-pub(crate) fn header_budget(limits: &Limits) -> u64 {
-    (limits.max_path_len as u64).saturating_mul(4) + (1 << 20)
 }
 
 /// Indexes one layer blob. `shown` names it in errors.
@@ -377,15 +285,8 @@ fn read_entries<R: Read>(
     visitor: &mut dyn ContentVisitor,
     idx: &mut LayerIndex,
 ) -> Result<()> {
-    let budget = header_budget(limits);
-    let stop_at = std::cell::Cell::new(budget);
-    let guard = HeaderGuard {
-        inner: stream,
-        pos: 0,
-        stop_at: &stop_at,
-        budget,
-    };
-    let mut ar = tar::Archive::new(guard);
+    let headers = HeaderBudget::new(limits);
+    let mut ar = tar::Archive::new(headers.guard(stream));
     let entries = ar.entries_with_seek().map_err(|e| map_io(e, shown, kind))?;
     let mut buf: Vec<u8> = Vec::new();
     let mut path: Vec<u8> = Vec::new();
@@ -399,11 +300,7 @@ fn read_entries<R: Read>(
         } else {
             ent.size()
         };
-        allow_after(
-            &stop_at,
-            ent.raw_file_position().saturating_add(stored),
-            budget,
-        );
+        headers.allow_after(ent.raw_file_position().saturating_add(stored));
         if et.is_gnu_sparse() {
             // The holes of a sparse file are bytes we hash without reading them: count them.
             let holes = ent.size().saturating_sub(stored);
@@ -682,5 +579,39 @@ impl LayerIndex {
                 }
             }
         }
+    }
+}
+/// A layer of the image as analysed: where its blob came from, its indexed entries, the build
+/// step that made it and its change counts.
+#[derive(Debug)]
+pub struct LayerInfo {
+    pub index: usize,
+    /// diff_id as the config states it.
+    pub diff_id: String,
+    /// sha256 of the uncompressed stream as read.
+    pub computed_diff_id: Option<String>,
+    pub digest: Option<String>,
+    pub media_type: Option<String>,
+    pub compression: Option<crate::source::Compression>,
+    pub compressed_size: u64,
+    /// Bytes of the uncompressed tar stream.
+    pub size: u64,
+    /// Bytes of file content in this layer.
+    pub content_size: u64,
+    pub history: Option<usize>,
+    pub member: Option<String>,
+    /// Uncompressed copy of a compressed layer (see `AnalyzeOptions::spool_compressed`).
+    pub spool: Option<std::sync::Arc<tempfile::TempPath>>,
+    pub entries: Vec<Entry>,
+    pub added: usize,
+    pub modified: usize,
+    pub removed: usize,
+}
+
+impl LayerInfo {
+    pub fn digest_mismatch(&self) -> bool {
+        self.computed_diff_id
+            .as_ref()
+            .is_some_and(|c| !self.diff_id.is_empty() && *c != self.diff_id)
     }
 }

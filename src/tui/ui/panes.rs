@@ -6,15 +6,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
+use crate::tui::app::{App, FindingRow, ListState, Pane, View};
+use crate::tui::text::{clean, human, truncate};
+use crate::tui::theme::Theme;
+use crate::tui::ui::{block, centered, pad};
 use layerscope_core::analysis::Analysis;
 use layerscope_core::external::{Agreement, Reconciled};
 use layerscope_core::findings::{Finding, FindingSource, Status};
-use layerscope_core::secrets::Severity;
-use crate::tui::app::{App, FindingRow, ListState, Pane, View};
-use crate::tui::text::{clean, human, truncate};
 use layerscope_core::image::short_created_by;
-use crate::tui::theme::Theme;
-use crate::tui::ui::{block, centered, pad};
+use layerscope_core::secrets::Severity;
 
 pub(crate) struct Ctx<'a> {
     pub app: &'a App,

@@ -7,13 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use layerscope_core::secrets::Piece;
 use crate::tui::app::Pane;
 use crate::tui::preview::{Body, DiffKind};
 use crate::tui::text::{clean, human, truncate};
 use crate::tui::theme::Theme;
 use crate::tui::ui::block;
 use crate::tui::ui::panes::Ctx;
+use layerscope_core::secrets::Piece;
 
 pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
     let v = c.v;

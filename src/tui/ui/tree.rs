@@ -6,8 +6,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use layerscope_core::layer::EntryKind;
-use layerscope_core::tree::Change;
 use crate::tui::app::Pane;
 use crate::tui::filetree::{
     content_version, Row, F_COLLAPSED, F_CONTEXT, F_DIR, F_FINDING, F_GHOST, F_KIDS,
@@ -15,6 +13,8 @@ use crate::tui::filetree::{
 use crate::tui::text::{clean_bytes, human, mode_string, truncate};
 use crate::tui::ui::panes::Ctx;
 use crate::tui::ui::{block, pad};
+use layerscope_core::layer::EntryKind;
+use layerscope_core::tree::Change;
 
 pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
     let v = c.v;

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::path::json_path;
+
 use crate::analysis::Analysis;
-use crate::paths::PathId;
 use crate::tree::Change;
 
 #[derive(Serialize)]
@@ -74,6 +75,9 @@ pub struct ChangeOut {
     pub path: String,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub path_non_utf8: bool,
+    /// The path's bytes in base64 when they are not UTF-8 (`path` is then escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<String>,
     pub change: &'static str,
     pub kind: &'static str,
     pub size: u64,
@@ -93,17 +97,11 @@ pub struct WasteOut {
     pub path: String,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub path_non_utf8: bool,
+    /// The path's bytes in base64 when they are not UTF-8 (`path` is then escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<String>,
     pub versions: usize,
     pub bytes: u64,
-}
-
-/// A path for JSON: UTF-8 as is (serde escapes control characters), otherwise escaped and flagged.
-pub fn json_path(a: &Analysis, p: PathId) -> (String, bool) {
-    let raw = a.tree.paths.path(p);
-    match String::from_utf8(raw) {
-        Ok(s) => (s, false),
-        Err(e) => (crate::paths::escape(e.as_bytes()), true),
-    }
 }
 
 #[derive(Serialize)]
@@ -116,6 +114,9 @@ pub struct FindingOut<'a> {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub path_non_utf8: bool,
+    /// The path's bytes in base64 when they are not UTF-8 (`path` is then escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<String>,
     pub key: Option<&'a str>,
     pub layer: Option<usize>,
     pub history: Option<usize>,
@@ -183,7 +184,7 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
                 .layer_versions(l.index)
                 .filter(|v| v.change != Change::Unchanged)
                 .map(|v| {
-                    let (path, non_utf8) = json_path(a, v.path);
+                    let p = json_path(a, v.path);
                     let size = match a.entry(v) {
                         Some(e) => e.size,
                         None if v.change == Change::Removed => a
@@ -194,8 +195,9 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
                         None => 0,
                     };
                     ChangeOut {
-                        path,
-                        path_non_utf8: non_utf8,
+                        path: p.text,
+                        path_non_utf8: p.non_utf8,
+                        path_bytes: p.bytes,
                         change: v.change.name(),
                         kind: a.kind_of(v).name(),
                         size,
@@ -237,10 +239,11 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
             .wasted
             .iter()
             .map(|w| {
-                let (path, non_utf8) = json_path(a, w.path);
+                let p = json_path(a, w.path);
                 WasteOut {
-                    path,
-                    path_non_utf8: non_utf8,
+                    path: p.text,
+                    path_non_utf8: p.non_utf8,
+                    path_bytes: p.bytes,
                     versions: w.versions,
                     bytes: w.bytes,
                 }
@@ -252,13 +255,8 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
         .findings
         .iter()
         .map(|f| {
-            let (path, non_utf8) = match f.path {
-                Some(p) => {
-                    let (s, n) = json_path(a, p);
-                    (Some(s), n)
-                }
-                None => (None, false),
-            };
+            let (path, path_non_utf8, path_bytes) =
+                super::path::optional(f.path.map(|p| json_path(a, p)));
             FindingOut {
                 rule: &f.rule,
                 title: &f.title,
@@ -266,7 +264,8 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
                 confidence: f.confidence,
                 source: f.source,
                 path,
-                path_non_utf8: non_utf8,
+                path_non_utf8,
+                path_bytes,
                 key: f.key.as_deref(),
                 layer: f.layer,
                 history: f.history,

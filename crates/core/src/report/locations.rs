@@ -33,6 +33,8 @@ pub struct LocationOut<'a> {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub path_non_utf8: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<String>,
     pub key: Option<&'a str>,
     pub layer: Option<usize>,
     pub history: Option<usize>,
@@ -47,18 +49,14 @@ pub struct LocationOut<'a> {
 
 pub fn location_out<'a>(a: &Analysis, findings: &'a [Finding], i: usize) -> LocationOut<'a> {
     let f = &findings[i];
-    let (path, path_non_utf8) = match f.path {
-        Some(p) => {
-            let (s, n) = crate::report::json::json_path(a, p);
-            (Some(s), n)
-        }
-        None => (None, false),
-    };
+    let (path, path_non_utf8, path_bytes) =
+        super::path::optional(f.path.map(|p| super::path::json_path(a, p)));
     LocationOut {
         finding: i,
         source: f.source,
         path,
         path_non_utf8,
+        path_bytes,
         key: f.key.as_deref(),
         layer: f.layer,
         history: f.history,

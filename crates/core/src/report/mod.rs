@@ -4,4 +4,5 @@ pub mod ci;
 pub mod ci_text;
 pub mod json;
 pub mod locations;
+pub mod path;
 pub mod sarif;

@@ -9,7 +9,7 @@ use regex_automata::meta;
 
 use super::filters::{is_placeholder, is_user_pass};
 use super::history::is_secret_name;
-use super::rules::build_regex;
+use super::regex::build_regex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Parser {

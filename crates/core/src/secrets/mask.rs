@@ -26,21 +26,6 @@ pub fn mask(secret: &str) -> String {
     out
 }
 
-/// Replace each `spans` range of `text` with the mask of the text it covers: [`redact_str`]
-/// for callers that hold plain byte ranges.
-///
-/// [`redact_str`]: super::redact::redact_str
-pub fn mask_spans(text: &str, spans: &[Range<usize>]) -> String {
-    let spans: Vec<super::redact::SecretSpan> = spans
-        .iter()
-        .map(|r| super::redact::SecretSpan {
-            range: r.start as u64..r.end as u64,
-            finding: None,
-        })
-        .collect();
-    super::redact::redact_str(text, &spans, &super::redact::KnownSecrets::default())
-}
-
 /// Stable fingerprint of a finding: lowercase hex SHA-256 of
 /// `rule \0 secret`. Independent of path and layer, so a baseline survives
 /// rebuilds.
@@ -115,29 +100,6 @@ mod tests {
         assert_eq!(mask("abcdefghijkl"), "abc…");
         assert_eq!(mask("ghp_0123456789abcdef"), "ghp_…");
         assert_eq!(mask("äöüßäöüßäöüßäöüßx"), "äöüß…");
-    }
-
-    #[test]
-    fn mask_spans_basic() {
-        let t = "TOKEN=abcdefghijklmnop rest";
-        assert_eq!(
-            mask_spans(t, std::slice::from_ref(&(6..22))),
-            "TOKEN=abcd… rest"
-        );
-        // overlapping / unsorted / out of range
-        assert_eq!(
-            mask_spans(t, &[10..22, 6..12, 100..200]),
-            "TOKEN=abcd… rest"
-        );
-        assert_eq!(
-            mask_spans("é=secretvalue", std::slice::from_ref(&(3..14))),
-            "é=se…"
-        );
-        assert_eq!(
-            mask_spans("é=secretvalue", std::slice::from_ref(&(1..3))),
-            "…secretvalue"
-        );
-        assert_eq!(mask_spans("x", &[]), "x");
     }
 
     #[test]

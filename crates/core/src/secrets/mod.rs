@@ -20,15 +20,17 @@ mod filters;
 mod history;
 mod mask;
 mod redact;
+mod regex;
 mod rules;
 mod types;
 
 pub use engine::Scanner;
 pub use filters::is_placeholder;
 pub use history::{is_secret_name, split_build_args};
-pub use mask::{fingerprint, is_binary, mask, mask_spans, shannon_entropy};
+pub use mask::{fingerprint, is_binary, mask, shannon_entropy};
 pub use redact::{
-    no_escape, redact, redact_str, shown, Escape, Hidden, KnownSecrets, Piece, SecretSpan,
+    mask_spans, no_escape, redact, redact_str, shown, Escape, Hidden, KnownSecrets, Piece,
+    SecretSpan,
 };
 pub use rules::RuleSet;
 pub use types::{BuildArg, Confidence, Match, RuleInfo, SecretsError, Severity};

@@ -176,6 +176,21 @@ pub fn redact_str(text: &str, spans: &[SecretSpan], known: &KnownSecrets) -> Str
     shown(&redact(text.as_bytes(), 0, spans, known, &no_escape), false)
 }
 
+/// Replace each `spans` range of `text` with the mask of the text it covers: [`redact_str`]
+/// for callers that hold plain byte ranges.
+///
+/// [`redact_str`]: redact_str
+pub fn mask_spans(text: &str, spans: &[Range<usize>]) -> String {
+    let spans: Vec<SecretSpan> = spans
+        .iter()
+        .map(|r| SecretSpan {
+            range: r.start as u64..r.end as u64,
+            finding: None,
+        })
+        .collect();
+    redact_str(text, &spans, &KnownSecrets::default())
+}
+
 /// Widens `a..b` outwards to UTF-8 character boundaries (continuation bytes are `10xxxxxx`).
 fn widen(bytes: &[u8], mut a: usize, mut b: usize) -> Range<usize> {
     let cont = |i: usize| bytes.get(i).is_some_and(|&c| c & 0xc0 == 0x80);
@@ -195,6 +210,29 @@ fn widen(bytes: &[u8], mut a: usize, mut b: usize) -> Range<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mask_spans_basic() {
+        let t = "TOKEN=abcdefghijklmnop rest";
+        assert_eq!(
+            mask_spans(t, std::slice::from_ref(&(6..22))),
+            "TOKEN=abcd… rest"
+        );
+        // overlapping / unsorted / out of range
+        assert_eq!(
+            mask_spans(t, &[10..22, 6..12, 100..200]),
+            "TOKEN=abcd… rest"
+        );
+        assert_eq!(
+            mask_spans("é=secretvalue", std::slice::from_ref(&(3..14))),
+            "é=se…"
+        );
+        assert_eq!(
+            mask_spans("é=secretvalue", std::slice::from_ref(&(1..3))),
+            "…secretvalue"
+        );
+        assert_eq!(mask_spans("x", &[]), "x");
+    }
 
     fn sp(r: Range<u64>) -> SecretSpan {
         SecretSpan {

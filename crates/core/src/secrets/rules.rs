@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::files::Parser;
 use super::filters::Check;
+use super::regex::{build_regex, syntax_config};
 use super::types::{Confidence, RuleInfo, SecretsError, Severity};
 
 const BUILTIN_TOML: &str = include_str!("../../../../assets/rules/builtin.toml");
@@ -107,23 +108,6 @@ impl Rule {
     pub(crate) fn is_content_rule(&self) -> bool {
         self.regex_src.is_some()
     }
-}
-
-fn syntax_config(unicode: bool) -> syntax::Config {
-    syntax::Config::new().unicode(unicode).utf8(false)
-}
-
-pub(crate) fn build_regex(src: &str, unicode: bool) -> Result<meta::Regex, String> {
-    meta::Regex::builder()
-        .syntax(syntax_config(unicode))
-        .configure(
-            meta::Config::new()
-                .utf8_empty(false)
-                .nfa_size_limit(Some(64 << 20))
-                .hybrid_cache_capacity(4 << 20),
-        )
-        .build(src)
-        .map_err(|e| e.to_string())
 }
 
 /// Parse (not compile) a regex: `Ok(needs_unicode)` or the parse error.

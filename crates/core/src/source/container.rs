@@ -334,15 +334,8 @@ fn index_tar(f: &mut File, display: &str) -> Result<HashMap<String, Member>> {
     }
     let mut members = HashMap::new();
     // Long names and PAX records are read into memory by the tar crate: bound them.
-    let budget = crate::layer::header_budget(&crate::source::Limits::default());
-    let stop_at = std::cell::Cell::new(budget);
-    let guard = crate::layer::HeaderGuard {
-        inner: io::BufReader::new(&mut *f),
-        pos: 0,
-        stop_at: &stop_at,
-        budget,
-    };
-    let mut ar = tar::Archive::new(guard);
+    let headers = super::tar_guard::HeaderBudget::new(&super::Limits::default());
+    let mut ar = tar::Archive::new(headers.guard(io::BufReader::new(&mut *f)));
     let entries = ar
         .entries()
         .map_err(|e| Error::invalid(display, format!("not a tar archive: {e}")))?;
@@ -355,11 +348,7 @@ fn index_tar(f: &mut File, display: &str) -> Result<HashMap<String, Member>> {
         } else {
             entry.size()
         };
-        crate::layer::allow_after(
-            &stop_at,
-            entry.raw_file_position().saturating_add(stored),
-            budget,
-        );
+        headers.allow_after(entry.raw_file_position().saturating_add(stored));
         let raw = entry.path_bytes();
         let Some(name) = normalize(&raw).and_then(|n| String::from_utf8(n).ok()) else {
             continue;

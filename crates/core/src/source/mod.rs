@@ -8,6 +8,7 @@ mod docker;
 mod oci;
 mod select;
 mod sniff;
+pub(crate) mod tar_guard;
 
 use std::path::Path;
 
