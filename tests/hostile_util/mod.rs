@@ -3,6 +3,7 @@
 //! validation, unlike `tar::Builder`), layers in every compression, and the four container
 //! layouts. Runs the binary with a time bound.
 
+use layerscope_imagegen::{archive, layer_tar, tar_entry, Node, RawEntry};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -61,64 +62,35 @@ pub fn hardlink(name: impl AsRef<[u8]>, target: impl AsRef<[u8]>) -> Ent {
     }
 }
 
-fn header(name: &[u8], kind: tar::EntryType, size: u64, link: &[u8], mode: u32) -> tar::Header {
-    let mut h = tar::Header::new_gnu();
-    {
-        let g = h.as_gnu_mut().unwrap();
-        let n = name.len().min(100);
-        g.name[..n].copy_from_slice(&name[..n]);
-        let l = link.len().min(100);
-        g.linkname[..l].copy_from_slice(&link[..l]);
-    }
-    h.set_entry_type(kind);
-    h.set_size(size);
-    h.set_mode(mode);
-    h.set_uid(0);
-    h.set_gid(0);
-    h.set_mtime(1_700_000_000);
-    h.set_cksum();
-    h
-}
-
-fn pad(out: &mut Vec<u8>) {
-    let rem = out.len() % 512;
-    if rem != 0 {
-        out.resize(out.len() + 512 - rem, 0);
+impl Ent {
+    /// The entry as the image writer writes it: every field verbatim (hostile names included),
+    /// GNU long name / long link records when the bytes exceed 100.
+    pub fn node(&self) -> Node {
+        Node::raw(
+            &self.name,
+            RawEntry {
+                typeflag: self.kind.as_byte(),
+                mode: self.mode,
+                linkname: self.link.clone(),
+                data: self.data.clone(),
+                gnu_longname: (self.name.len() > 100).then(|| self.name.clone()),
+                gnu_longlink: (self.link.len() > 100).then(|| self.link.clone()),
+                gnu_magic: true,
+                ..RawEntry::default()
+            },
+        )
+        .mtime(1_700_000_000)
     }
 }
 
-/// Appends one raw entry (GNU long name / long link records when the bytes exceed 100).
+/// Appends one raw entry.
 pub fn push_entry(out: &mut Vec<u8>, e: &Ent) {
-    for (bytes, kind) in [(&e.name, b'L'), (&e.link, b'K')] {
-        if bytes.len() > 100 {
-            let mut data = bytes.clone();
-            data.push(0);
-            let h = header(
-                b"././@LongLink",
-                tar::EntryType::new(kind),
-                data.len() as u64,
-                b"",
-                0o644,
-            );
-            out.extend_from_slice(h.as_bytes());
-            out.extend_from_slice(&data);
-            pad(out);
-        }
-    }
-    let h = header(&e.name, e.kind, e.data.len() as u64, &e.link, e.mode);
-    out.extend_from_slice(h.as_bytes());
-    out.extend_from_slice(&e.data);
-    pad(out);
+    out.extend(tar_entry(&e.node()));
 }
 
 /// A tar of raw entries, with the end-of-archive blocks.
 pub fn tar(ents: &[Ent]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for e in ents {
-        push_entry(&mut out, e);
-    }
-    out.extend_from_slice(&[0u8; 1024]);
-    out
+    layer_tar(&ents.iter().map(Ent::node).collect::<Vec<_>>())
 }
 
 pub fn gz(data: &[u8]) -> Vec<u8> {
@@ -308,8 +280,7 @@ impl Image {
 
 /// Members as an outer tar (names as given, in order).
 pub fn outer(members: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let ents: Vec<Ent> = members.iter().map(|(n, d)| file(n, d)).collect();
-    tar(&ents)
+    archive(members)
 }
 
 /// Members as a directory tree under `root`.
@@ -454,25 +425,21 @@ pub fn gz_parts(parts: &[(&[u8], usize)]) -> (Vec<u8>, String) {
     )
 }
 
-/// A raw tar header block for one entry.
+/// A raw tar header block for one entry that declares `size` bytes it does not carry.
 pub fn header_block(name: &[u8], kind: tar::EntryType, size: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    let e = Ent {
-        name: name.to_vec(),
-        kind,
-        data: Vec::new(),
-        link: Vec::new(),
-        mode: 0o644,
-    };
-    push_entry(&mut out, &e);
-    // push_entry wrote size 0: rewrite the size of the last header.
-    let at = out.len() - 512;
-    let mut h = tar::Header::new_gnu();
-    h.as_mut_bytes().copy_from_slice(&out[at..]);
-    h.set_size(size);
-    h.set_cksum();
-    out[at..].copy_from_slice(h.as_bytes());
-    out
+    tar_entry(
+        &Node::raw(
+            name,
+            RawEntry {
+                typeflag: kind.as_byte(),
+                mode: 0o644,
+                declared_size: Some(size),
+                gnu_magic: true,
+                ..RawEntry::default()
+            },
+        )
+        .mtime(1_700_000_000),
+    )
 }
 
 pub const MIB: usize = 1 << 20;

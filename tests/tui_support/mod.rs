@@ -1,6 +1,6 @@
 #![allow(dead_code)]
-//! Helpers for the TUI tests: a small legacy `docker save` writer (manifest.json, config with
-//! history and diff_ids, one tar per layer), a synchronous stand-in for the worker threads, and
+//! Helpers for the TUI tests: images described layer by layer and written by the image writer
+//! (`layerscope_imagegen`), a synchronous stand-in for the worker threads, and
 //! buffer queries that return text and styles.
 
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 use ratatui::Terminal;
-use sha2::{Digest, Sha256};
+use layerscope_imagegen::{self as gen, write_image, Compression, ImageSpec, Layout, Node};
 
 pub enum E {
     File(Vec<u8>, Vec<u8>, u32),
@@ -72,60 +72,16 @@ pub struct ImageBuilder {
     env: Vec<String>,
 }
 
-fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
-    let mut h = tar::Header::new_gnu();
-    h.set_entry_type(kind);
-    h.set_mode(mode);
-    h.set_size(size);
-    h.set_uid(0);
-    h.set_gid(0);
-    h.set_mtime(1_700_000_000);
-    h
-}
-
-#[cfg(unix)]
-fn bytes_path(b: &[u8]) -> PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    PathBuf::from(std::ffi::OsStr::from_bytes(b))
-}
-
-fn layer_tar(spec: &LayerSpec) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for e in &spec.entries {
-        match e {
-            E::File(p, data, mode) => {
-                let mut h = header(tar::EntryType::Regular, *mode, data.len() as u64);
-                b.append_data(&mut h, bytes_path(p), &data[..]).unwrap();
-            }
-            E::Dir(p) => {
-                let mut h = header(tar::EntryType::Directory, 0o755, 0);
-                b.append_data(&mut h, format!("{p}/"), &[][..]).unwrap();
-            }
-            E::Symlink(p, to) => {
-                let mut h = header(tar::EntryType::Symlink, 0o777, 0);
-                b.append_link(&mut h, p, to).unwrap();
-            }
-            E::Whiteout(p) => {
-                let (dir, name) = match p.rsplit_once('/') {
-                    Some((d, n)) => (format!("{d}/"), n.to_string()),
-                    None => (String::new(), p.clone()),
-                };
-                let mut h = header(tar::EntryType::Regular, 0o644, 0);
-                b.append_data(&mut h, format!("{dir}.wh.{name}"), &[][..])
-                    .unwrap();
-            }
-            E::Opaque(d) => {
-                let mut h = header(tar::EntryType::Regular, 0o644, 0);
-                b.append_data(&mut h, format!("{d}/.wh..wh..opq"), &[][..])
-                    .unwrap();
-            }
+impl E {
+    fn node(&self) -> Node {
+        match self {
+            E::File(p, data, mode) => Node::file(p, data).exact_mode(*mode).mtime(1_700_000_000),
+            E::Dir(p) => Node::dir(p).mtime(1_700_000_000),
+            E::Symlink(p, to) => Node::symlink(p, to).mtime(1_700_000_000),
+            E::Whiteout(p) => Node::whiteout(p).mtime(1_700_000_000),
+            E::Opaque(d) => Node::opaque(d).mtime(1_700_000_000),
         }
     }
-    b.into_inner().unwrap()
-}
-
-fn sha(data: &[u8]) -> String {
-    format!("sha256:{:x}", Sha256::digest(data))
 }
 
 impl ImageBuilder {
@@ -147,49 +103,31 @@ impl ImageBuilder {
         self
     }
 
-    /// Writes `image.tar` into `dir`.
+    /// Writes `image.tar` (a legacy `docker save`) into `dir` with the image writer.
     pub fn write(&self, dir: &Path) -> PathBuf {
-        let mut out = tar::Builder::new(Vec::new());
-        let mut layers = Vec::new();
-        let mut diff_ids = Vec::new();
-        let mut history = Vec::new();
-        for (i, s) in self.steps.iter().enumerate() {
-            let created = format!("2024-01-01T00:00:{:02}Z", i % 60);
-            match s {
-                Step::Layer(cb, spec) => {
-                    let data = layer_tar(spec);
-                    let name = format!("l{}/layer.tar", layers.len());
-                    diff_ids.push(sha(&data));
-                    let mut h = header(tar::EntryType::Regular, 0o644, data.len() as u64);
-                    out.append_data(&mut h, &name, &data[..]).unwrap();
-                    layers.push(name);
-                    history.push(serde_json::json!({"created": created, "created_by": cb}));
+        let steps = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let created = format!("2024-01-01T00:00:{:02}Z", i % 60);
+                match s {
+                    Step::Layer(cb, spec) => {
+                        gen::Step::layer(cb.clone(), spec.entries.iter().map(E::node).collect())
+                    }
+                    Step::Empty(cb) => gen::Step::empty(cb.clone()),
                 }
-                Step::Empty(cb) => {
-                    history.push(serde_json::json!({"created": created, "created_by": cb, "empty_layer": true}));
-                }
-            }
-        }
-        let config = serde_json::json!({
-            "architecture": "amd64",
-            "os": "linux",
-            "config": {"Env": self.env},
-            "rootfs": {"type": "layers", "diff_ids": diff_ids},
-            "history": history,
-        });
-        let cfg = serde_json::to_vec(&config).unwrap();
-        let cfg_name = format!("{}.json", &sha(&cfg)[7..]);
-        let mut h = header(tar::EntryType::Regular, 0o644, cfg.len() as u64);
-        out.append_data(&mut h, &cfg_name, &cfg[..]).unwrap();
-        let manifest = serde_json::to_vec(&serde_json::json!([
-            {"Config": cfg_name, "RepoTags": ["test/image:latest"], "Layers": layers}
-        ]))
-        .unwrap();
-        let mut h = header(tar::EntryType::Regular, 0o644, manifest.len() as u64);
-        out.append_data(&mut h, "manifest.json", &manifest[..])
-            .unwrap();
+                .at(created)
+            })
+            .collect();
+        let spec = ImageSpec {
+            name: "test/image:latest".into(),
+            env: self.env.clone(),
+            steps,
+            ..ImageSpec::default()
+        };
         let path = dir.join("image.tar");
-        std::fs::write(&path, out.into_inner().unwrap()).unwrap();
+        write_image(&spec, Layout::DockerLegacy, Compression::None, &path).unwrap();
         path
     }
 }

@@ -37,7 +37,7 @@ pub use layout::{
     compress, gzip_bytes, gzip_whole, image_archive, write_image, write_image_to_vec, zstd_bytes,
     WrittenImage,
 };
-pub use tar::{layer_tar, layer_tar_with, whiteout_name, TarOptions};
+pub use tar::{archive, layer_tar, layer_tar_with, tar_entry, whiteout_name, TarOptions};
 
 /// Default mtime of layer entries written by [`layer_tar`]: 2024-01-01T00:00:00Z.
 /// ([`write_image`] uses each step's `created` time instead.)
@@ -124,6 +124,8 @@ pub struct RawEntry {
     pub pax_global: bool,
     /// A GNU `././@LongLink` (`L`) entry written before this entry.
     pub gnu_longname: Option<Vec<u8>>,
+    /// A GNU `././@LongLink` (`K`, long link target) entry written before this entry.
+    pub gnu_longlink: Option<Vec<u8>>,
     /// Use the GNU magic `ustar  \0` instead of POSIX `ustar\0` `00`.
     pub gnu_magic: bool,
     /// Replace the 8 checksum bytes (to write a corrupt header).

@@ -274,7 +274,8 @@ pub(crate) fn write_entry(out: &mut Vec<u8>, hd: &Hdr, data: &[u8]) {
 
 /// Writes a [`RawEntry`]: every field verbatim, no PAX or prefix logic applied unless asked.
 fn write_raw(out: &mut Vec<u8>, path: &[u8], r: &RawEntry, mtime: u64) {
-    if let Some(long) = &r.gnu_longname {
+    for (long, flag) in [(&r.gnu_longname, b'L'), (&r.gnu_longlink, b'K')] {
+        let Some(long) = long else { continue };
         let mut h = [0u8; BLOCK];
         put_str(&mut h[0..100], b"././@LongLink");
         put_octal(&mut h[100..108], 0);
@@ -284,7 +285,7 @@ fn write_raw(out: &mut Vec<u8>, path: &[u8], r: &RawEntry, mtime: u64) {
         data.push(0);
         put_octal(&mut h[124..136], data.len() as u64);
         put_octal(&mut h[136..148], 0);
-        h[156] = b'L';
+        h[156] = flag;
         h[257..265].copy_from_slice(b"ustar  \0");
         finish_header(&mut h);
         out.extend_from_slice(&h);
@@ -306,10 +307,15 @@ fn write_raw(out: &mut Vec<u8>, path: &[u8], r: &RawEntry, mtime: u64) {
     put_octal(&mut h[100..108], r.mode as u64);
     put_octal(&mut h[108..116], r.uid);
     put_octal(&mut h[116..124], r.gid);
-    put_octal(
-        &mut h[124..136],
-        r.declared_size.unwrap_or(r.data.len() as u64),
-    );
+    let size = r.declared_size.unwrap_or(r.data.len() as u64);
+    if fits_octal(11, size) {
+        put_octal(&mut h[124..136], size);
+    } else {
+        // GNU base-256: the high bit of the first byte set, the value big-endian after it (a
+        // declared size no octal field holds, for bombs).
+        h[124] = 0x80;
+        h[128..136].copy_from_slice(&size.to_be_bytes());
+    }
     put_octal(&mut h[136..148], mtime);
     h[156] = r.typeflag;
     let l = r.linkname.len().min(100);
@@ -448,6 +454,35 @@ pub fn whiteout_name(path: &[u8]) -> Vec<u8> {
             n
         }
     }
+}
+
+/// One entry's blocks (headers, data, padding), without the end-of-archive blocks: for streams
+/// built by hand, such as a hostile test's truncated or oversized archive.
+pub fn tar_entry(node: &Node) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_node(&mut out, node, crate::DEFAULT_MTIME);
+    out
+}
+
+/// An outer archive of named members (regular files, in the given order, names as given).
+pub fn archive(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let nodes: Vec<Node> = members
+        .iter()
+        .map(|(n, d)| {
+            Node::raw(
+                n.as_bytes(),
+                RawEntry {
+                    typeflag: b'0',
+                    mode: 0o644,
+                    data: d.clone(),
+                    gnu_longname: (n.len() > 100).then(|| n.as_bytes().to_vec()),
+                    gnu_magic: true,
+                    ..RawEntry::default()
+                },
+            )
+        })
+        .collect();
+    layer_tar(&nodes)
 }
 
 /// A layer tar of `nodes`, written in the given order, with [`TarOptions::default`].

@@ -1,6 +1,5 @@
 //! Masking, fingerprints and small byte helpers.
 
-use std::ops::Range;
 
 use sha2::{Digest, Sha256};
 
