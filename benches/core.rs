@@ -8,8 +8,7 @@
 //! - `preview_gzip`: `content::read` of the last file of the largest layer of a gzip image
 //!   (a re-inflation up to the entry).
 
-#[path = "gen/lib.rs"]
-mod gen;
+use layerscope_imagegen::large as gen;
 
 use std::io::Cursor;
 use std::time::Duration;

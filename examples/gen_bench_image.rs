@@ -5,8 +5,7 @@
 //!
 //! Archives that already exist in OUTDIR are kept (delete them to regenerate).
 
-#[path = "../benches/gen/lib.rs"]
-mod gen;
+use layerscope_imagegen::large as gen;
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -30,7 +30,34 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
+        if n == 0 {
+            0
+        } else {
+            self.next_u64() % n
+        }
+    }
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi.saturating_sub(lo) + 1)
+    }
+    pub fn chance(&mut self, pct: u64) -> bool {
+        self.below(100) < pct
+    }
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+    /// A fork with its own stream, so sub-generators do not shift each other.
+    pub fn fork(&mut self, salt: u64) -> Rng {
+        Rng::new(self.next_u64() ^ salt.wrapping_mul(0x2545_f491_4f6c_dd1d))
+    }
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        let mut chunks = buf.chunks_exact_mut(8);
+        for c in &mut chunks {
+            c.copy_from_slice(&self.next_u64().to_le_bytes());
+        }
+        let rest = chunks.into_remainder();
+        let v = self.next_u64().to_le_bytes();
+        let n = rest.len();
+        rest.copy_from_slice(&v[..n]);
     }
     pub fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next_u64() as u8).collect()
@@ -184,20 +211,6 @@ pub fn openssh_ed25519_private_key(seed: &str, comment: &str) -> String {
     }
     out.push_str("-----END OPENSSH PRIVATE KEY-----\n");
     out
-}
-
-/// The matching `ssh-ed25519 AAAA… comment` public key line of
-/// [`openssh_ed25519_private_key`] with the same seed.
-pub fn openssh_ed25519_public_key(seed: &str, comment: &str) -> String {
-    let mut r = Rng::from_label(seed);
-    let public = r.bytes(32);
-    let mut pubblob = Vec::new();
-    ssh_string(&mut pubblob, b"ssh-ed25519");
-    ssh_string(&mut pubblob, &public);
-    format!(
-        "ssh-ed25519 {} {comment}\n",
-        base64::engine::general_purpose::STANDARD.encode(&pubblob)
-    )
 }
 
 /// An npm `integrity` value (`sha512-<base64>`): high entropy but not a secret.

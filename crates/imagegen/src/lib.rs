@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 pub mod demo;
 pub mod fake;
 mod json;
+pub mod large;
 mod layout;
 mod tar;
 

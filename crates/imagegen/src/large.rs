@@ -1,7 +1,7 @@
 //! Deterministic generator of large, realistic container images for benchmarks (no network).
 //!
 //! Shared by `examples/gen_bench_image.rs` (the CLI), the criterion benches (in-memory layers) and
-//! a smoke test. Everything derives from one seed: the same flags give byte-identical archives.
+//! a smoke test. Unlike the rest of this crate it streams: layers of a gigabyte never sit in memory. Everything derives from one seed: the same flags give byte-identical archives.
 //!
 //! Images:
 //! - `big`: ~1 GB at scale 1 — a distribution root (usr/lib, usr/share/doc, dpkg info, many
@@ -18,8 +18,6 @@
 //! Layer tars are streamed to disk while hashed (never held in memory), then copied into the
 //! outer archives (compressed on the way for the OCI variants, one thread per layer).
 
-#![allow(dead_code)]
-
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -33,56 +31,7 @@ pub const MTIME: u64 = 1_700_000_000;
 // ------------------------------------------------------------------------------------------------
 // PRNG
 
-/// splitmix64: tiny, fast, good enough for test data.
-#[derive(Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next_u64() % n
-        }
-    }
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi.saturating_sub(lo) + 1)
-    }
-    pub fn chance(&mut self, pct: u64) -> bool {
-        self.below(100) < pct
-    }
-    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-    /// A fork with its own stream, so sub-generators do not shift each other.
-    pub fn fork(&mut self, salt: u64) -> Rng {
-        Rng::new(self.next_u64() ^ salt.wrapping_mul(0x2545_f491_4f6c_dd1d))
-    }
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        let mut chunks = buf.chunks_exact_mut(8);
-        for c in &mut chunks {
-            c.copy_from_slice(&self.next_u64().to_le_bytes());
-        }
-        let rest = chunks.into_remainder();
-        let v = self.next_u64().to_le_bytes();
-        let n = rest.len();
-        rest.copy_from_slice(&v[..n]);
-    }
-    /// `n` characters from `alphabet`.
-    pub fn string(&mut self, alphabet: &[u8], n: usize) -> String {
-        (0..n).map(|_| *self.pick(alphabet) as char).collect()
-    }
-}
+pub use crate::fake::Rng;
 
 // ------------------------------------------------------------------------------------------------
 // Content
@@ -370,9 +319,7 @@ impl<W> HashWriter<W> {
     }
 }
 
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+pub use layerscope_core::digest::hex;
 
 /// Writes one layer tar the way `docker build` does: parent directories listed before their
 /// children, whiteouts as empty `.wh.` files.
@@ -1065,9 +1012,7 @@ fn config_json(layers: &[Layer]) -> Vec<u8> {
     serde_json::to_vec(&cfg).unwrap()
 }
 
-fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
+use crate::sha256_hex;
 
 fn append_bytes<W: Write>(b: &mut tar::Builder<W>, path: &str, data: &[u8]) -> io::Result<()> {
     let mut h = tar::Header::new_ustar();
