@@ -1,6 +1,5 @@
 //! Masking, fingerprints and small byte helpers.
 
-
 use sha2::{Digest, Sha256};
 
 /// Mask a secret for display: a short prefix then `…`.
