@@ -39,6 +39,8 @@ pub enum Error {
     Cancelled,
     #[error(transparent)]
     Daemon(#[from] crate::source::daemon::DaemonError),
+    #[error(transparent)]
+    Registry(#[from] crate::source::registry::RegistryError),
     #[error("{0}")]
     Other(String),
 }

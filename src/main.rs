@@ -17,6 +17,7 @@ use layerscope::external::{self, ExternalFinding};
 use layerscope::layer::PassState;
 use layerscope::report::ci::{self, Policy};
 use layerscope::secrets::{RuleSet, Scanner, Severity};
+use layerscope::source::registry::{cache, RegistryOptions, Secret};
 use layerscope::source::{Limits, OpenOptions, Platform};
 
 fn main() -> ExitCode {
@@ -50,6 +51,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Export(args)) => run_export(args),
+        Some(Command::Cache { clear }) => run_cache(clear),
         None => run_image(cli.run),
     }
 }
@@ -72,11 +74,67 @@ fn options(args: &RunArgs) -> Result<AnalyzeOptions> {
                 max_path_len: l.max_path_len,
                 max_depth: l.max_depth,
             },
+            registry: registry_options(&args.registry)?,
         },
         strict: args.strict,
         threads: args.threads,
         spool_compressed: false,
     })
+}
+
+fn registry_options(r: &cli::RegistryArgs) -> Result<RegistryOptions> {
+    let mut o = RegistryOptions {
+        pull: r.pull.parse().map_err(anyhow::Error::msg)?,
+        insecure_registries: r.insecure_registry.clone(),
+        no_cache: r.no_cache,
+        username: r.username.clone(),
+        ..Default::default()
+    };
+    if r.password_stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_line(&mut text)
+            .context("--password-stdin: cannot read stdin")?;
+        let pw = text.trim_end_matches(['\r', '\n']);
+        if pw.is_empty() {
+            anyhow::bail!("--password-stdin: stdin held no password");
+        }
+        o.password = Some(Secret::new(pw));
+    }
+    Ok(o)
+}
+
+fn run_cache(clear: bool) -> Result<ExitCode> {
+    let root = cache::default_root()
+        .ok_or_else(|| anyhow::anyhow!("neither XDG_CACHE_HOME nor HOME is set"))?;
+    if clear {
+        let s = cache::clear(&root).map_err(anyhow::Error::new)?;
+        println!(
+            "removed {} blobs ({} bytes) from {}",
+            s.blobs,
+            s.bytes,
+            root.display()
+        );
+    } else {
+        let s = cache::stats(&root);
+        println!("{}: {} blobs, {} bytes", root.display(), s.blobs, s.bytes);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Says on stderr where a registry image came from (the report says it too).
+fn note_source(a: &Analysis) {
+    if let Some(o) = &a.source.registry {
+        eprintln!(
+            "layerscope: {} from registry {} (manifest {}; {} blobs downloaded, {} bytes; {} from the cache)",
+            a.source.reference,
+            o.endpoint,
+            o.manifest_digest,
+            o.downloaded_blobs,
+            o.downloaded_bytes,
+            o.cached_blobs
+        );
+    }
 }
 
 fn demo_image() -> PathBuf {
@@ -184,6 +242,7 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
         scanner.as_ref(),
         &mut |_, _| {},
     )?;
+    note_source(&a);
     if args.json {
         let report = layerscope::report::json::build(&a, args.show_secrets);
         let external_findings = if args.findings_from.is_empty() {
@@ -316,7 +375,9 @@ fn analyze_with_notice(
         // Erase the notice: the view (or the error line) takes its place.
         eprint!("\r\x1b[2K");
     }
-    Ok(r?)
+    let a = r?;
+    note_source(&a);
+    Ok(a)
 }
 
 /// Writes all or nothing: a temp file beside the target, renamed into place.
