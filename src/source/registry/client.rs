@@ -43,16 +43,27 @@ enum Failure {
     Timeout(String),
 }
 
-fn classify(e: &ureq::Error) -> Failure {
+/// The rustls error behind a request failure: ureq reports handshake errors directly or
+/// wrapped in the I/O error of the stream.
+fn rustls_of(e: &ureq::Error) -> Option<&rustls::Error> {
     match e {
-        ureq::Error::Rustls(rustls::Error::InvalidCertificate(c)) => {
-            Failure::Cert(format!("{c:?}"))
-        }
-        ureq::Error::Rustls(rustls::Error::InvalidMessage(_))
-        | ureq::Error::Rustls(rustls::Error::InappropriateMessage { .. })
-        | ureq::Error::Rustls(rustls::Error::InappropriateHandshakeMessage { .. }) => {
-            Failure::NotTls(e.to_string())
-        }
+        ureq::Error::Rustls(r) => Some(r),
+        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
+        _ => None,
+    }
+}
+
+fn classify(e: &ureq::Error) -> Failure {
+    match rustls_of(e) {
+        Some(rustls::Error::InvalidCertificate(c)) => return Failure::Cert(format!("{c:?}")),
+        Some(
+            rustls::Error::InvalidMessage(_)
+            | rustls::Error::InappropriateMessage { .. }
+            | rustls::Error::InappropriateHandshakeMessage { .. },
+        ) => return Failure::NotTls(e.to_string()),
+        _ => {}
+    }
+    match e {
         ureq::Error::Timeout(_) | ureq::Error::BodyStalled => Failure::Timeout(e.to_string()),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             Failure::Timeout(e.to_string())
@@ -232,11 +243,12 @@ impl Client {
     /// answered when a request for the repository gets one, with its scope.
     fn ping(&self) -> Result<(), Failure> {
         let url = format!("{}/v2/", self.base);
-        self.agent
-            .get(&url)
-            .call()
-            .map(|_| ())
-            .map_err(|e| classify(&e))
+        let resp = self.agent.get(&url).call().map_err(|e| classify(&e))?;
+        match resp.status().as_u16() {
+            200 | 401 | 403 => Ok(()),
+            // What a TLS-only server (Go's) answers to plain HTTP, or not a registry at all.
+            s => Err(Failure::NotTls(format!("GET /v2/ answered HTTP {s}"))),
+        }
     }
 
     fn current_auth(&self) -> Option<String> {

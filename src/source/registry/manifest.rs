@@ -113,7 +113,7 @@ fn media_of<'a>(ctype: Option<&'a str>, doc: &'a Value) -> Option<&'a str> {
 }
 
 fn is_schema1(media: Option<&str>, doc: &Value) -> bool {
-    media.is_some_and(|m| m.contains("manifest.v1+"))
+    media.is_some_and(|m| m.starts_with("application/vnd.docker.distribution.manifest.v1"))
         || doc.get("schemaVersion").and_then(Value::as_u64) == Some(1)
 }
 
