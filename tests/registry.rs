@@ -408,6 +408,7 @@ fn one_line_error(code: i32, err: &str) -> String {
     assert_eq!(code, 2, "expected an error, got: {err}");
     let line = err.trim_end();
     assert!(!line.contains('\n'), "not one line: {line}");
+    println!("{line}");
     line.to_string()
 }
 

@@ -160,15 +160,25 @@ pub fn error_code(resp: Response<Body>) -> (Option<String>, String) {
     (code, crate::paths::escape(msg.as_bytes()))
 }
 
+/// Listed with `--insecure-registry` as `HOST:PORT` or `HOST`.
+fn is_insecure(r: &Reference, listed: &[String]) -> bool {
+    listed
+        .iter()
+        .any(|h| h == &r.registry || h == r.api_host() || h == r.hostname())
+}
+
+/// Plain HTTP is tried only for loopback registries (as Docker allows) and listed ones; any
+/// other registry that does not speak TLS is refused.
+pub fn plain_http_allowed(r: &Reference, listed: &[String]) -> bool {
+    is_insecure(r, listed) || is_loopback_host(r.hostname())
+}
+
 impl Client {
     /// Connects to the registry of `r`: HTTPS first; plain HTTP only for loopback hosts and
     /// `--insecure-registry` ones, which also skip certificate verification.
     pub fn connect(r: &Reference, opts: &RegistryOptions) -> Result<Client, RegistryError> {
         let host = r.api_host().to_string();
-        let insecure = opts
-            .insecure_registries
-            .iter()
-            .any(|h| h == &r.registry || h == &host || h == r.hostname());
+        let insecure = is_insecure(r, &opts.insecure_registries);
         let trust = tls::trust_for(&r.registry, insecure);
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .tls_config(trust.config)
@@ -195,7 +205,7 @@ impl Client {
             trust_sources: trust.sources,
             auth: Mutex::new(None),
         };
-        let plain_ok = insecure || is_loopback_host(r.hostname());
+        let plain_ok = plain_http_allowed(r, &opts.insecure_registries);
         match c.ping() {
             Ok(()) => Ok(c),
             Err(Failure::Cert(detail)) => Err(RegistryError::Tls {
@@ -494,6 +504,23 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_only_for_loopback_or_listed_registries() {
+        let r = |s: &str| Reference::parse(s).unwrap();
+        assert!(plain_http_allowed(&r("127.0.0.1:5000/a"), &[]));
+        assert!(plain_http_allowed(&r("localhost:5000/a"), &[]));
+        assert!(plain_http_allowed(&r("[::1]:5000/a"), &[]));
+        assert!(!plain_http_allowed(&r("registry.internal:5000/a"), &[]));
+        assert!(!plain_http_allowed(&r("alpine"), &[]));
+        let listed = vec!["registry.internal:5000".to_string()];
+        assert!(plain_http_allowed(&r("registry.internal:5000/a"), &listed));
+        assert!(!plain_http_allowed(&r("registry.internal:5001/a"), &listed));
+        assert!(plain_http_allowed(
+            &r("registry.internal:5001/a"),
+            &["registry.internal".into()]
+        ));
+    }
 
     #[test]
     fn origins_and_joins() {
