@@ -84,7 +84,11 @@ fn options(args: &RunArgs) -> Result<AnalyzeOptions> {
 
 fn registry_options(r: &cli::RegistryArgs) -> Result<RegistryOptions> {
     let mut o = RegistryOptions {
-        pull: r.pull.parse().map_err(anyhow::Error::msg)?,
+        // Empty when RunArgs was built in code (export) rather than parsed: the default.
+        pull: match r.pull.as_str() {
+            "" => Default::default(),
+            p => p.parse().map_err(anyhow::Error::msg)?,
+        },
         insecure_registries: r.insecure_registry.clone(),
         no_cache: r.no_cache,
         username: r.username.clone(),
@@ -120,6 +124,27 @@ fn run_cache(clear: bool) -> Result<ExitCode> {
         println!("{}: {} blobs, {} bytes", root.display(), s.blobs, s.bytes);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Download progress (registry pulls, daemon streams) on a terminal's stderr, five times a
+/// second at most; nothing when stderr is not a terminal, so `--json 2>log` stays clean.
+fn transfer_progress(tty: bool) -> impl FnMut(u64, Option<u64>) {
+    let mut last: Option<std::time::Instant> = None;
+    move |done, total| {
+        if !tty || last.is_some_and(|t| t.elapsed().as_millis() < 200) {
+            return;
+        }
+        last = Some(std::time::Instant::now());
+        let mb = |b: u64| b as f64 / 1e6;
+        match total {
+            Some(t) if t > 0 => eprint!(
+                "\r\x1b[2Klayerscope: downloading {:.1} of {:.1} MB",
+                mb(done.min(t)),
+                mb(t)
+            ),
+            _ => eprint!("\r\x1b[2Klayerscope: received {:.1} MB", mb(done)),
+        }
+    }
 }
 
 /// Says on stderr where a registry image came from (the report says it too).
@@ -235,13 +260,18 @@ fn run_image(args: RunArgs) -> Result<ExitCode> {
         layerscope::tui::run_loaded(&input, Arc::new(a), scanner, triage)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let a = analyze_input(
+    let tty = std::io::stderr().is_terminal();
+    let r = analyze_input(
         &path.to_string_lossy(),
         &opts,
         &state,
         scanner.as_ref(),
-        &mut |_, _| {},
-    )?;
+        &mut transfer_progress(tty),
+    );
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    let a = r?;
     note_source(&a);
     if args.json {
         let report = layerscope::report::json::build(&a, args.show_secrets);
