@@ -63,6 +63,19 @@ pub struct RegistryOptions {
     pub connect_timeout: Duration,
     /// Longest wait for any byte of an answer.
     pub stall_timeout: Duration,
+    /// Asked while blobs download; `true` stops the pull (the TUI's Esc).
+    pub cancel: Option<CancelCheck>,
+}
+
+/// A cancellation test handed down by the caller (sources sit below the layer state that
+/// holds the flag).
+#[derive(Clone)]
+pub struct CancelCheck(pub std::sync::Arc<dyn Fn() -> bool + Send + Sync>);
+
+impl std::fmt::Debug for CancelCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CancelCheck")
+    }
 }
 
 impl Default for RegistryOptions {
@@ -75,6 +88,7 @@ impl Default for RegistryOptions {
             password: None,
             connect_timeout: Duration::from_secs(15),
             stall_timeout: Duration::from_secs(60),
+            cancel: None,
         }
     }
 }
@@ -325,7 +339,11 @@ pub fn open(
         }
         .into());
     }
-    let counts = pull::fetch_all(&client, &cache, &wants, progress)?;
+    let counts = match pull::fetch_all(&client, &cache, &wants, ro.cancel.as_ref(), progress) {
+        Ok(c) => c,
+        Err(RegistryError::Cancelled) => return Err(Error::Cancelled),
+        Err(e) => return Err(e.into()),
+    };
     let config_path = cache.path(&config_digest).unwrap_or_default();
     let config_raw =
         std::fs::read(&config_path).map_err(|e| Error::io(config_path.display().to_string(), e))?;

@@ -208,6 +208,7 @@ pub fn fetch_all(
     client: &Client,
     cache: &Cache,
     wants: &[Want],
+    cancelled: Option<&super::CancelCheck>,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Counts, RegistryError> {
     let total: u64 = wants.iter().map(|w| w.size).sum();
@@ -249,6 +250,12 @@ pub fn fetch_all(
         }
         while finished.load(Ordering::Relaxed) < wants.len() && !cancel.load(Ordering::Relaxed) {
             progress(done.load(Ordering::Relaxed), Some(total));
+            if cancelled.is_some_and(|c| (c.0)()) {
+                cancel.store(true, Ordering::Relaxed);
+                let mut g = first_err.lock().unwrap_or_else(|e| e.into_inner());
+                g.get_or_insert(RegistryError::Cancelled);
+                break;
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     });
