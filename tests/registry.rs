@@ -630,6 +630,22 @@ fn unauthorized_not_found_and_untrusted_certificates_are_one_line_errors() {
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains(&pw) && !err.contains(&pw));
 
+    // containers' auth.json comes before Docker's config.json (here: a wrong password).
+    env.login(&reg.host, "alice", &wrong);
+    let auth_json = env.path("home/auth.json");
+    {
+        use base64::Engine;
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("alice:{pw}"));
+        std::fs::write(
+            &auth_json,
+            serde_json::json!({"auths": {&reg.host: {"auth": auth}}}).to_string(),
+        )
+        .unwrap();
+    }
+    env.set("REGISTRY_AUTH_FILE", auth_json.display().to_string());
+    let (code, _, err) = env.run(&[&reference, "--json", "--no-cache"], None);
+    assert_eq!(code, 0, "{err}");
+
     // Unknown tag and unknown repository.
     let (code, _, err) = env.run(
         &[&format!("registry://{}/app:nope", reg.host), "--json"],
@@ -1193,4 +1209,38 @@ fn podman_source_against_a_real_podman_service() {
     let v = env.json(&[&name, "--json", "--pull", "never"]);
     assert_eq!(v["image"]["format"], "podman-daemon");
     assert_eq!(analysis_only(v), analysis_only(from_tar));
+}
+
+#[test]
+fn schema1_manifests_are_refused_with_what_to_do() {
+    let srv = Mini::start(|req, w| {
+        if req.path == "/v2/" {
+            respond(w, "200 OK", &[], b"{}");
+        } else {
+            let body = br#"{"schemaVersion":1,"name":"old","tag":"v1","fsLayers":[],"history":[]}"#;
+            respond(
+                w,
+                "200 OK",
+                &[(
+                    "Content-Type",
+                    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+                )],
+                body,
+            );
+        }
+    });
+    let env = Env::new();
+    let (code, out, err) = env.run(
+        &[
+            &format!("registry://127.0.0.1:{}/old:v1", srv.port),
+            "--json",
+        ],
+        None,
+    );
+    let e = one_line_error(code, &err);
+    assert!(out.is_empty());
+    assert!(
+        e.contains("schema 1") && e.contains("push the image again"),
+        "{e}"
+    );
 }

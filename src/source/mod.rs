@@ -174,7 +174,7 @@ pub fn open_input(
     match daemon::parse_reference(arg) {
         Some(r) if r.kind.is_none() => registry::open_bare(&r, opts, progress),
         Some(r) => open_daemon(&r, opts, progress),
-        None => open_path(path, opts),
+        None => open_path(path, opts).map_err(|e| registry::with_prefix_hint(arg, e)),
     }
 }
 

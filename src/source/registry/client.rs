@@ -271,7 +271,10 @@ impl Client {
             repository: self.repository.clone(),
             status,
             code: code.unwrap_or_else(|| "UNAUTHORIZED".into()),
-            tried: self.found.tried.join(", "),
+            tried: match (&self.found.credential, &self.found.source) {
+                (Some(_), Some(src)) => format!("{src} (its credential was refused)"),
+                _ => self.found.tried.join(", "),
+            },
         }
     }
 

@@ -44,14 +44,18 @@ fn fetch(
     let status = resp.status().as_u16();
     if status == 404 {
         let (code, _) = error_code(resp);
+        let code = code.unwrap_or_else(|| "MANIFEST_UNKNOWN".into());
         return Err(RegistryError::NotFound {
             reference: r.to_string(),
-            what: if reference.starts_with("sha256:") {
+            repository: format!("{}/{}", r.registry, r.repository),
+            what: if code == "NAME_UNKNOWN" {
+                format!("repository {}", r.repository)
+            } else if reference.starts_with("sha256:") {
                 format!("manifest {reference}")
             } else {
                 format!("tag {reference}")
             },
-            code: code.unwrap_or_else(|| "MANIFEST_UNKNOWN".into()),
+            code,
         });
     }
     if status != 200 {

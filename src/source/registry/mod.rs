@@ -126,9 +126,11 @@ pub enum RegistryError {
         tried: String,
     },
 
-    #[error("{reference}: {what} not found ({code}); check the name and tag, e.g. with `skopeo list-tags docker://{reference}`")]
+    #[error("{reference}: {what} not found ({code}); check the name and tag (`skopeo list-tags docker://{repository}` lists the tags)")]
     NotFound {
         reference: String,
+        /// `HOST/REPO`, without tag or digest.
+        repository: String,
         what: String,
         code: String,
     },
@@ -233,6 +235,25 @@ pub fn transport_path(arg: &str) -> Option<(String, Option<String>)> {
             Some((p.to_string(), Some(r.to_string())))
         }
         _ => Some((rest.to_string(), None)),
+    }
+}
+
+/// A missing path that may have been meant as an image name: say which prefix means what
+/// (skopeo's `docker://` is a registry; here it is the daemon).
+pub fn with_prefix_hint(arg: &str, e: Error) -> Error {
+    match e {
+        Error::Invalid { path, msg }
+            if msg == "no such file or directory" && arg.contains("://") =>
+        {
+            Error::Invalid {
+                path,
+                msg: format!(
+                    "{msg}; for an image write registry://HOST[:PORT]/REPO[:TAG] (a registry, what \
+                     skopeo calls docker://), docker://NAME or podman://NAME (a local daemon)"
+                ),
+            }
+        }
+        e => e,
     }
 }
 

@@ -115,6 +115,7 @@ fn download(
             404 => {
                 return Err(RegistryError::NotFound {
                     reference: format!("{}/{}", client.registry, client_repo(client)),
+                    repository: format!("{}/{}", client.registry, client_repo(client)),
                     what: format!("{} blob {}", w.what, w.digest),
                     code: error_code(resp).0.unwrap_or_else(|| "BLOB_UNKNOWN".into()),
                 })
