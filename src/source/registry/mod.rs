@@ -391,6 +391,15 @@ pub fn open(
     Ok(src)
 }
 
+/// Image IDs (`sha256:…`, or 12 to 64 hex digits) name what a daemon holds; they are never
+/// pulled as a Docker Hub repository of that name.
+fn pullable(name: &str) -> bool {
+    let hex = name.strip_prefix("sha256:").unwrap_or(name);
+    let is_id = name.starts_with("sha256:")
+        || (hex.len() >= 12 && hex.len() <= 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    !is_id && Reference::parse(name).is_ok()
+}
+
 /// A bare `NAME[:TAG]` that is not a path: the local daemons and/or the registry, as `--pull`
 /// says.
 pub fn open_bare(
@@ -401,12 +410,13 @@ pub fn open_bare(
     use super::daemon::DaemonError as D;
     match opts.registry.pull {
         PullPolicy::Never => super::open_daemon(r, opts, progress),
-        PullPolicy::Always => open(&r.name, opts, progress),
+        PullPolicy::Always if pullable(&r.name) => open(&r.name, opts, progress),
+        PullPolicy::Always => super::open_daemon(r, opts, progress),
         PullPolicy::Missing => match super::open_daemon(r, opts, progress) {
             Ok(src) => Ok(src),
             Err(Error::Daemon(
                 D::NotFound { .. } | D::Unreachable { .. } | D::PermissionDenied { .. },
-            )) if Reference::parse(&r.name).is_ok() => open(&r.name, opts, progress),
+            )) if pullable(&r.name) => open(&r.name, opts, progress),
             Err(e) => Err(e),
         },
     }
