@@ -245,6 +245,7 @@ impl Drop for Registry {
 struct Seen {
     path: String,
     headers: BTreeMap<String, String>,
+    body: String,
 }
 
 type Script = dyn Fn(&Seen, &mut TcpStream) + Send + Sync;
@@ -291,7 +292,22 @@ impl Mini {
                         .filter_map(|l| l.split_once(':'))
                         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
                         .collect();
-                    let req = Seen { path, headers };
+                    let headers: BTreeMap<String, String> = headers;
+                    let len = headers
+                        .get("content-length")
+                        .and_then(|l| l.parse::<usize>().ok())
+                        .unwrap_or(0)
+                        .min(1 << 20);
+                    let mut body = vec![0u8; len];
+                    if conn.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let body = String::from_utf8_lossy(&body).into_owned();
+                    let req = Seen {
+                        path,
+                        headers,
+                        body,
+                    };
                     seen.lock().unwrap().push(req.clone());
                     script(&req, &mut conn);
                     let _ = conn.flush();
@@ -745,7 +761,8 @@ fn bearer_token_flow_against_the_real_registry() {
     let work = tempfile::tempdir().unwrap();
     let pw = fake::password("registry-bearer", 24);
     let token = format!("tok-{}", fake::password("registry-token", 16));
-    let (pw2, token2) = (pw.clone(), token.clone());
+    let refresh = format!("rt-{}", fake::password("registry-refresh", 20));
+    let (pw2, token2, refresh2) = (pw.clone(), token.clone(), refresh.clone());
     let auth = Mini::start(move |req, w| {
         use base64::Engine;
         let want = format!(
@@ -756,7 +773,11 @@ fn bearer_token_flow_against_the_real_registry() {
             || req.path.contains("scope=repository:demo:pull");
         // skopeo pushes with its own scope; layerscope must ask for pull on its repository.
         let push = req.path.contains("push");
-        if req.headers.get("authorization") == Some(&want) && (scope_ok || push) {
+        // An identity token (docker login with OAuth) is exchanged with a refresh-token POST.
+        let refresh = req.body.contains("grant_type=refresh_token")
+            && req.body.contains(&format!("refresh_token={refresh2}"))
+            && req.body.contains("scope=repository%3Ademo%3Apull");
+        if refresh || req.headers.get("authorization") == Some(&want) && (scope_ok || push) {
             let body = serde_json::json!({"access_token": token2, "expires_in": 300});
             respond(
                 w,
@@ -803,6 +824,20 @@ fn bearer_token_flow_against_the_real_registry() {
         ours.iter().all(|s| s.path.contains("service=test")),
         "{ours:?}"
     );
+
+    // An identity token in config.json: exchanged for an access token, never shown.
+    std::fs::write(
+        env.path("docker/config.json"),
+        serde_json::json!({"auths": {&reg.host: {"identitytoken": refresh}}}).to_string(),
+    )
+    .unwrap();
+    let (code, out, err) = env.run(&[&reference, "--json", "--no-cache"], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains(&refresh) && !err.contains(&refresh));
+    assert!(auth
+        .seen()
+        .iter()
+        .any(|s| s.body.contains("grant_type=refresh_token")));
 
     // Wrong password: the token endpoint refuses, and the error says what was tried.
     env.login(
@@ -1242,5 +1277,25 @@ fn schema1_manifests_are_refused_with_what_to_do() {
     assert!(
         e.contains("schema 1") && e.contains("push the image again"),
         "{e}"
+    );
+}
+
+#[test]
+fn download_limits_apply_before_anything_is_fetched() {
+    let work = tempfile::tempdir().unwrap();
+    let oci = work.path().join("oci");
+    write_oci(&demo(), imagegen::Compression::Gzip, &oci);
+    let srv = scripted_registry(&oci, None, false);
+    let env = Env::new();
+    let reference = format!("registry://127.0.0.1:{}/demo:v1", srv.port);
+    let (code, _, err) = env.run(&[&reference, "--json", "--max-bytes", "1000"], None);
+    let e = one_line_error(code, &err);
+    assert!(e.contains("--max-bytes"), "{e}");
+    let (code, _, err) = env.run(&[&reference, "--json", "--max-json-bytes", "100"], None);
+    let e = one_line_error(code, &err);
+    assert!(e.contains("--max-json-bytes"), "{e}");
+    assert!(
+        !srv.seen().iter().any(|s| s.path.contains("/blobs/")),
+        "no blob was requested"
     );
 }

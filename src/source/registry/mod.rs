@@ -421,3 +421,38 @@ pub fn open_bare(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_ids_are_not_pulled() {
+        assert!(pullable("alpine:3.20"));
+        assert!(pullable("ghcr.io/acme/api:1.4.2"));
+        assert!(!pullable("3f57d9401f8d"));
+        assert!(!pullable(&format!("sha256:{}", "a".repeat(64))));
+        assert!(!pullable("Upper/Case"));
+    }
+
+    #[test]
+    fn transport_prefixes_name_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("layout");
+        std::fs::create_dir(&p).unwrap();
+        let shown = p.display().to_string();
+        assert_eq!(
+            transport_path(&format!("oci:{shown}")),
+            Some((shown.clone(), None))
+        );
+        assert_eq!(
+            transport_path(&format!("oci:{shown}:v1")),
+            Some((shown.clone(), Some("v1".into())))
+        );
+        assert_eq!(
+            transport_path("docker-archive:x.tar"),
+            Some(("x.tar".into(), None))
+        );
+        assert_eq!(transport_path("registry://x/y"), None);
+    }
+}
