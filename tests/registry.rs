@@ -1299,3 +1299,46 @@ fn download_limits_apply_before_anything_is_fetched() {
         "no blob was requested"
     );
 }
+
+#[test]
+fn every_layout_pushed_reads_the_same_as_the_tar() {
+    if !tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let reg = Registry::start(work.path(), Auth::None, None, None);
+    let tar = work.path().join("reference.tar");
+    imagegen::write_image(
+        &demo(),
+        Layout::DockerLegacy,
+        imagegen::Compression::None,
+        &tar,
+    )
+    .unwrap();
+    let env = Env::new();
+    let want = content_only(env.json(&[tar.to_str().unwrap(), "--json"]));
+    for (i, layout) in Layout::ALL.into_iter().enumerate() {
+        let c = if matches!(layout, Layout::ContainerdStore) {
+            imagegen::Compression::Gzip
+        } else {
+            imagegen::Compression::None
+        };
+        let out = work.path().join(format!("layout-{i}"));
+        imagegen::write_image(&demo(), layout, c, &out).unwrap();
+        let transport = match layout {
+            Layout::OciDir => "oci",
+            Layout::OciArchive => "oci-archive",
+            _ => "docker-archive",
+        };
+        let name = format!("layouts/l{i}:v1");
+        reg.push(&format!("{transport}:{}", out.display()), &name, None);
+        let got = env.json(&[&format!("registry://{}/{name}", reg.host), "--json"]);
+        let mut got = content_only(got);
+        let mut want = want.clone();
+        // The registry copy of an uncompressed layout is gzipped by skopeo; warnings about the
+        // source layout (e.g. plain HTTP) differ by nature.
+        got["warnings"] = Value::Null;
+        want["warnings"] = Value::Null;
+        assert_eq!(got, want, "{layout:?}");
+    }
+}
