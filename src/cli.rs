@@ -13,8 +13,11 @@ use clap::{Args, Parser, Subcommand};
     long_about = "See what every layer of a container image really holds: which build step made which \
 layer, what it added, changed and deleted, and every secret in it, including files a later layer \
 deleted that still sit in a lower layer.\n\nIMAGE is a `docker save` tar (any layout, also gzipped), an \
-OCI layout directory, an oci-archive tar, or a name in the local Docker/Podman daemon \
-(docker://NAME, podman://NAME, or a bare NAME[:TAG] that is not a path).\n\nExit codes: 0 success, \
+OCI layout directory, an oci-archive tar (also written oci:PATH, oci-archive:PATH, docker-archive:PATH \
+as skopeo and podman name them), a name in the local Docker/Podman daemon (docker://NAME, \
+podman://NAME, docker-daemon:NAME), or an image in a registry (registry://HOST[:PORT]/REPO[:TAG|@sha256:HEX]; \
+what skopeo writes as docker://). A bare NAME[:TAG] that is not a path is read from a local daemon, \
+or pulled from its registry when no daemon has it (see --pull).\n\nExit codes: 0 success, \
 1 --ci found a problem, 2 error.",
     args_conflicts_with_subcommands = true
 )]
@@ -87,6 +90,29 @@ pub struct RunArgs {
     pub threads: usize,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct RegistryArgs {
+    /// For a bare NAME[:TAG]: never (local daemons only), missing (a daemon's copy, else the
+    /// registry), always (the registry)
+    #[arg(long, value_name = "POLICY", default_value = "missing", value_parser = ["never", "missing", "always"])]
+    pub pull: String,
+    /// Allow plain HTTP and unverified TLS for this registry (HOST or HOST:PORT; repeatable).
+    /// Loopback registries may use plain HTTP without it
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+    /// Download registry blobs into a temporary directory instead of the blob cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Registry user name (with --password-stdin), instead of docker/podman login
+    #[arg(long, value_name = "NAME", requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the registry password or token from stdin (with --username)
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
 }
 
 #[derive(Args, Debug, Default)]
@@ -119,6 +145,12 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
     Man,
+    /// Show the registry blob cache (where, how many blobs, how large); --clear empties it
+    Cache {
+        /// Delete every cached blob
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 #[derive(Args, Debug)]

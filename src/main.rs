@@ -2,6 +2,7 @@
 //! and exit code 2.
 
 mod cli;
+mod registry_cli;
 mod streams;
 
 use std::io::{IsTerminal, Write};
@@ -19,6 +20,7 @@ use layerscope_core::layer::PassState;
 use layerscope_core::report::ci::{self, Policy};
 use layerscope_core::secrets::{RuleSet, Scanner, Severity};
 use layerscope_core::source::{Limits, OpenOptions, Platform};
+use registry_cli::{note_source, registry_options, run_cache, transfer_progress};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -54,6 +56,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Export(args)) => run_export(args),
+        Some(Command::Cache { clear }) => run_cache(clear),
         None => run_image(cli.run),
     }
 }
@@ -76,6 +79,7 @@ fn options(args: &RunArgs) -> Result<AnalyzeOptions> {
                 max_path_len: l.max_path_len,
                 max_depth: l.max_depth,
             },
+            registry: registry_options(&args.registry)?,
         },
         strict: args.strict,
         threads: args.threads,
@@ -184,13 +188,19 @@ fn run_image(mut args: RunArgs) -> Result<ExitCode> {
         layerscope::tui::run_loaded(&input, Arc::new(a), scanner, triage)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let a = analyze_input(
+    let tty = std::io::stderr().is_terminal();
+    let r = analyze_input(
         &path.to_string_lossy(),
         &opts,
         &state,
         scanner.as_ref(),
-        &mut |_, _| {},
-    )?;
+        &mut transfer_progress(tty),
+    );
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    let a = r?;
+    note_source(&a);
     if args.json {
         let report = layerscope_core::report::json::build(&a, args.show_secrets);
         let external_findings = if args.findings_from.is_empty() {
@@ -321,7 +331,9 @@ fn analyze_with_notice(
         // Erase the notice: the view (or the error line) takes its place.
         eprint!("\r\x1b[2K");
     }
-    Ok(r?)
+    let a = r?;
+    note_source(&a);
+    Ok(a)
 }
 
 /// Writes all or nothing: a temp file beside the target, renamed into place.

@@ -40,7 +40,12 @@ pub fn spawn_load(
         .name("load".into())
         .spawn(move || {
             let load = || -> layerscope_core::Result<Analysis> {
-                let src = source::open_input(&input, &opts.open, &mut |done, total| {
+                let mut open = opts.open.clone();
+                let p = pass.clone();
+                open.registry.cancel = Some(source::registry::CancelCheck(Arc::new(move || {
+                    p.cancel.load(Ordering::Relaxed)
+                })));
+                let src = source::open_input(&input, &open, &mut |done, total| {
                     fetch.done.store(done, Ordering::Relaxed);
                     fetch.total.store(total.unwrap_or(0), Ordering::Relaxed);
                 })?;

@@ -6,5 +6,6 @@ mod support;
 
 mod cli_outputs;
 mod export_cli;
+mod registry;
 mod report_outputs;
 mod triage_cli;

@@ -39,6 +39,8 @@ pub enum Error {
     Cancelled,
     #[error(transparent)]
     Daemon(#[from] DaemonError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     #[error("{0}")]
     Other(String),
 }
@@ -172,4 +174,115 @@ pub enum DaemonError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Why an image could not be pulled. Each renders as one line that says what to do, and none
+/// quotes a credential.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    #[error("{input}: not a registry reference ({why}); expected registry://HOST[:PORT]/REPO[:TAG|@sha256:HEX]")]
+    InvalidReference { input: String, why: String },
+
+    #[error("{registry}: {code} (HTTP {status}) for {repository}; credentials tried: {tried}. Log in with `docker login {registry}` (or `podman login`), or pass --username NAME --password-stdin")]
+    Unauthorized {
+        registry: String,
+        repository: String,
+        status: u16,
+        code: String,
+        tried: String,
+    },
+
+    #[error("{reference}: {what} not found ({code}); check the name and tag (`skopeo list-tags docker://{repository}` lists the tags)")]
+    NotFound {
+        reference: String,
+        /// `HOST/REPO`, without tag or digest.
+        repository: String,
+        what: String,
+        code: String,
+    },
+
+    #[error("TLS verification of {registry} failed ({detail}); trusted CAs: {tried}. Put the registry's CA certificate in /etc/docker/certs.d/{registry}/ca.crt or ~/.config/containers/certs.d/{registry}/ca.crt, or point SSL_CERT_FILE at it")]
+    Tls {
+        registry: String,
+        detail: String,
+        tried: String,
+    },
+
+    #[error("{registry} does not answer TLS ({detail}); if it serves plain HTTP, allow that with --insecure-registry {registry}")]
+    PlainHttp { registry: String, detail: String },
+
+    #[error("{registry}: rate limited (HTTP 429){}; try again later, or log in (`docker login {registry}`) for a higher limit", .wait.map(|w| format!(", the registry asks to wait {w} s")).unwrap_or_default())]
+    RateLimited { registry: String, wait: Option<u64> },
+
+    #[error("cannot reach registry {registry}: {detail}; check the host and port, and HTTPS_PROXY/NO_PROXY")]
+    Unreachable { registry: String, detail: String },
+
+    #[error("registry {registry} stopped answering: {detail}")]
+    Timeout { registry: String, detail: String },
+
+    #[error("{reference}: schema 1 manifest (deprecated by Docker in 2019, unverifiable layers); push the image again with a current docker, podman or `skopeo copy`")]
+    Schema1 { reference: String },
+
+    #[error("{registry}: {what} {expected} does not match its digest (the bytes hash to {actual}); nothing of it was used. The registry's copy or a proxy is corrupt: push the image again")]
+    DigestMismatch {
+        registry: String,
+        what: String,
+        expected: String,
+        actual: String,
+    },
+
+    #[error(
+        "{what}: the manifest declares {expected} bytes, but {detail}; nothing of it was used"
+    )]
+    SizeMismatch {
+        what: String,
+        expected: u64,
+        detail: String,
+    },
+
+    #[error(
+        "{registry}: download of {what} cut off after {received} of {expected} bytes: {detail}"
+    )]
+    Truncated {
+        registry: String,
+        what: String,
+        received: u64,
+        expected: u64,
+        detail: String,
+    },
+
+    #[error("{reference}: no image for platform {wanted}; the index holds: {available}")]
+    Platform {
+        reference: String,
+        wanted: String,
+        available: String,
+    },
+
+    #[error("{reference}: {detail}")]
+    Manifest { reference: String, detail: String },
+
+    #[error("{what} exceeds the limit of {limit} bytes (raise it with {flag})")]
+    Limit {
+        what: String,
+        limit: u64,
+        flag: &'static str,
+    },
+
+    #[error("registry {registry} answered HTTP {status} to {request}{}", if .message.is_empty() { String::new() } else { format!(": {}", .message) })]
+    Http {
+        registry: String,
+        status: u16,
+        request: String,
+        message: String,
+    },
+
+    #[error("broken answer from registry {registry}: {detail}")]
+    Protocol { registry: String, detail: String },
+
+    #[error("blob cache {path}: {detail}")]
+    Cache { path: String, detail: String },
+
+    #[error("cancelled")]
+    Cancelled,
 }

@@ -24,6 +24,13 @@ pub struct Report<'a> {
 pub struct ImageOut<'a> {
     pub reference: &'a str,
     pub format: &'static str,
+    /// Registry images: the registry, as references name it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_digest: Option<&'a str>,
     pub config_digest: &'a str,
     pub os: &'a str,
     pub architecture: &'a str,
@@ -144,6 +151,17 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
     let image = ImageOut {
         reference: &a.source.reference,
         format: a.format().name(),
+        registry: a.source.registry.as_ref().map(|o| o.registry.as_str()),
+        manifest_digest: a
+            .source
+            .registry
+            .as_ref()
+            .map(|o| o.manifest_digest.as_str()),
+        index_digest: a
+            .source
+            .registry
+            .as_ref()
+            .and_then(|o| o.index_digest.as_deref()),
         config_digest: &a.source.config_digest,
         os: &cfg.os,
         architecture: &cfg.architecture,

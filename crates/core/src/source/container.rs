@@ -27,6 +27,8 @@ pub enum Container {
     Dir {
         root: PathBuf,
         display: String,
+        /// Keeps a private download directory (`--no-cache`) alive as long as the container.
+        _keep: Option<std::sync::Arc<tempfile::TempDir>>,
     },
     Tar {
         file: PathBuf,
@@ -44,6 +46,19 @@ impl Container {
         Container::Dir {
             root: root.to_path_buf(),
             display: root.display().to_string(),
+            _keep: None,
+        }
+    }
+
+    /// A directory container that owns the temporary directory it lives in, if any.
+    pub fn open_dir_keeping(
+        root: &Path,
+        keep: Option<std::sync::Arc<tempfile::TempDir>>,
+    ) -> Container {
+        Container::Dir {
+            root: root.to_path_buf(),
+            display: root.display().to_string(),
+            _keep: keep,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod container;
 pub mod daemon;
 mod docker;
 mod oci;
+pub mod registry;
 mod select;
 mod sniff;
 pub(crate) mod tar_guard;
@@ -27,6 +28,7 @@ pub enum Format {
     OciArchive,
     DockerDaemon,
     PodmanDaemon,
+    Registry,
 }
 
 impl Format {
@@ -38,6 +40,7 @@ impl Format {
             Format::OciArchive => "oci-archive",
             Format::DockerDaemon => "docker-daemon",
             Format::PodmanDaemon => "podman-daemon",
+            Format::Registry => "registry",
         }
     }
 }
@@ -81,6 +84,7 @@ pub struct OpenOptions {
     pub platform: Option<Platform>,
     pub image: Option<String>,
     pub limits: Limits,
+    pub registry: registry::RegistryOptions,
 }
 
 /// An image located inside its container: what the loader needs to read it.
@@ -93,6 +97,8 @@ pub struct ImageSource {
     pub config_display: String,
     pub layers: Vec<LayerRef>,
     pub warnings: Vec<Warning>,
+    /// Set for images pulled from a registry.
+    pub registry: Option<registry::Origin>,
 }
 
 /// What a layout resolver found, before it is joined with its container.
@@ -116,6 +122,7 @@ impl Located {
             config_display: self.config_display,
             layers: self.layers,
             warnings: self.warnings,
+            registry: None,
         }
     }
 }
@@ -143,21 +150,33 @@ pub fn open_path(path: &Path, opts: &OpenOptions) -> Result<ImageSource> {
     resolve(c, opts, true)
 }
 
-/// Opens what the user named: an existing path, else an image in the local Docker or Podman
-/// daemon (`docker://NAME`, `podman://NAME`, or a bare `NAME[:TAG]`). `progress` sees the bytes
+/// Opens what the user named: `registry://…`, an existing path (also as `oci:`, `oci-archive:`,
+/// `docker-archive:`), else an image in the local Docker or Podman daemon (`docker://NAME`,
+/// `podman://NAME`), or for a bare `NAME[:TAG]` the daemons and/or its registry per `--pull`. `progress` sees the bytes
 /// received from a daemon.
 pub fn open_input(
     arg: &str,
     opts: &OpenOptions,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<ImageSource> {
+    if arg.starts_with(registry::reference::SCHEME) {
+        return registry::open(arg, opts, progress);
+    }
+    if let Some((p, image)) = registry::transport_path(arg) {
+        let o = OpenOptions {
+            image: image.or_else(|| opts.image.clone()),
+            ..opts.clone()
+        };
+        return open_path(Path::new(&p), &o);
+    }
     let path = Path::new(arg);
     if path.exists() || arg.is_empty() {
         return open_path(path, opts);
     }
     match daemon::parse_reference(arg) {
+        Some(r) if r.kind.is_none() => registry::open_bare(&r, opts, progress),
         Some(r) => open_daemon(&r, opts, progress),
-        None => open_path(path, opts),
+        None => open_path(path, opts).map_err(|e| registry::with_prefix_hint(arg, e)),
     }
 }
 
