@@ -26,6 +26,7 @@ fn main() {
         std::process::exit(2)
     });
     let members: Vec<&str> = src
+        .image
         .layers
         .iter()
         .filter_map(|l| l.member.as_deref())

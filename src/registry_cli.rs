@@ -79,7 +79,7 @@ pub fn note_source(a: &Analysis) {
     if let Some(o) = &a.source.registry {
         eprintln!(
             "layerscope: {} from registry {} (manifest {}; {} blobs downloaded, {} bytes; {} from the cache)",
-            a.source.reference,
+            a.source.image.reference,
             o.endpoint,
             o.manifest_digest,
             o.downloaded_blobs,

@@ -50,6 +50,7 @@ pub fn spawn_load(
                     fetch.total.store(total.unwrap_or(0), Ordering::Relaxed);
                 })?;
                 let total: u64 = src
+                    .image
                     .layers
                     .iter()
                     .map(|l| {
@@ -62,7 +63,7 @@ pub fn spawn_load(
                     .sum();
                 let _ = tx.send(Event::Worker(WorkerMsg::Opened {
                     compressed_total: total,
-                    layers: src.layers.len(),
+                    layers: src.image.layers.len(),
                 }));
                 analyze_source(src, &opts, &pass, scanner.as_deref())
             };

@@ -277,7 +277,7 @@ fn compressed_layers_and_archives() {
         }
     }
     let a = open("public/trivy/alpine-310.tar.gz");
-    assert_eq!(a.source.reference, "alpine:3.10");
+    assert_eq!(a.source.image.reference, "alpine:3.10");
 }
 
 #[test]
@@ -292,7 +292,7 @@ fn several_images_choose_by_reference() {
         ..Default::default()
     };
     let b = crate::support::common::open_with("public/ggcr/test_link.tar", &opts);
-    assert_ne!(a.source.config_digest, b.source.config_digest);
+    assert_ne!(a.source.image.config_digest, b.source.image.config_digest);
     assert!(!b.warnings.iter().any(|w| w.code == "several-images"));
     let (code, _, err) = run(&[
         fixture("public/ggcr/test_link.tar").to_str().unwrap(),

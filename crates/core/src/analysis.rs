@@ -176,7 +176,7 @@ pub fn analyze_source(
     let Some(scanner) = scanner else {
         return analyze_with(src, opts, state, &|_| Box::new(()));
     };
-    let scan = ImageScan::new(scanner, src.layers.len());
+    let scan = ImageScan::new(scanner, src.image.layers.len());
     let mut a = analyze_with(src, opts, state, &|layer| Box::new(scan.visitor(layer)))?;
     a.findings = findings::assemble(&a.indexed(), scanner, scan.into_hits());
     a.known = secrets::KnownSecrets::new(a.findings.iter().map(|f| f.secret.as_str()));
@@ -192,31 +192,31 @@ fn analyze_with<'v>(
     visitor: &VisitorFactory<'v>,
 ) -> Result<Analysis> {
     // Versions record their layer as a u16.
-    if src.layers.len() > u16::MAX as usize {
+    if src.image.layers.len() > u16::MAX as usize {
         return Err(Error::invalid(
             src.container.display(),
             format!(
                 "the image lists {} layers; at most {} are supported",
-                src.layers.len(),
+                src.image.layers.len(),
                 u16::MAX
             ),
         ));
     }
-    let mut config = ImageConfig::parse(&src.config_raw, &src.config_display)?;
-    let mut warnings = std::mem::take(&mut src.warnings);
-    if !config.diff_ids.is_empty() && config.diff_ids.len() != src.layers.len() {
+    let mut config = ImageConfig::parse(&src.image.config_raw, &src.image.config_display)?;
+    let mut warnings = std::mem::take(&mut src.image.warnings);
+    if !config.diff_ids.is_empty() && config.diff_ids.len() != src.image.layers.len() {
         warnings.push(Warning::new(
             "layer-count-mismatch",
             format!(
                 "config lists {} diff_ids but the manifest {} layers",
                 config.diff_ids.len(),
-                src.layers.len()
+                src.image.layers.len()
             ),
         ));
     }
     let indexes = index_all(&src, opts, state, visitor)?;
     let mut history = std::mem::take(&mut config.history);
-    let (layer_hist, hw) = map_history(&mut history, src.layers.len());
+    let (layer_hist, hw) = map_history(&mut history, src.image.layers.len());
     warnings.extend(hw);
 
     let mut table = PathTable::new();
@@ -229,7 +229,7 @@ fn analyze_with<'v>(
 
     let mut layers = Vec::with_capacity(indexes.len());
     for (i, mut ix) in indexes.into_iter().enumerate() {
-        let r = &src.layers[i];
+        let r = &src.image.layers[i];
         for w in &ix.warnings {
             warnings.push(Warning::new(w.code, format!("layer {i}: {}", w.message)));
         }
@@ -312,7 +312,7 @@ fn index_all<'v>(
     state: &PassState,
     visitor: &VisitorFactory<'v>,
 ) -> Result<Vec<LayerIndex>> {
-    let n = src.layers.len();
+    let n = src.image.layers.len();
     let threads = match opts.threads {
         0 => std::thread::available_parallelism()
             .map(|p| p.get())
@@ -326,7 +326,7 @@ fn index_all<'v>(
     // the other cores idle at the end (longest-processing-time-first scheduling).
     let mut order: Vec<usize> = (0..n).collect();
     let blob_size = |i: usize| {
-        let l = &src.layers[i];
+        let l = &src.image.layers[i];
         l.member
             .as_deref()
             .and_then(|m| src.container.size(m))
@@ -388,7 +388,7 @@ fn index_one<'v>(
     state: &PassState,
     visitor: &VisitorFactory<'v>,
 ) -> Result<LayerIndex> {
-    let Some(member) = &src.layers[i].member else {
+    let Some(member) = &src.image.layers[i].member else {
         return Ok(LayerIndex::default());
     };
     let shown = src.container.display_member(member);

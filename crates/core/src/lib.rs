@@ -4,6 +4,8 @@
 //! `error`, `digest`, `paths` → `source` → `image` → `layer` → `tree`, `secrets` → `content`,
 //! `findings` → `analysis` → `explain`, `report`, `goto`, `export`, `external`.
 
+#![warn(unreachable_pub)]
+
 pub mod analysis;
 pub mod content;
 pub mod digest;

@@ -4,17 +4,18 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+pub(crate) const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub(crate) const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub(crate) const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+pub(crate) const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+pub(crate) const DOCKER_MANIFEST_LIST: &str =
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+pub(crate) const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 
 /// Docker's `container.Config` (Go struct order), as in the `config` of an image config.
 #[derive(Serialize, Clone, Default)]
 #[serde(rename_all = "PascalCase")]
-pub struct ContainerConfig {
+pub(crate) struct ContainerConfig {
     pub hostname: String,
     pub domainname: String,
     pub user: String,
@@ -37,7 +38,7 @@ pub struct ContainerConfig {
 /// An image config as Docker stores it: top-level keys sorted (Docker marshals through a
 /// map). Docker's `container`, `container_config` and `docker_version` are left out.
 #[derive(Serialize)]
-pub struct ImageConfig {
+pub(crate) struct ImageConfig {
     pub architecture: String,
     pub config: ContainerConfig,
     pub created: String,
@@ -49,7 +50,7 @@ pub struct ImageConfig {
 }
 
 #[derive(Serialize)]
-pub struct History {
+pub(crate) struct History {
     pub created: String,
     pub created_by: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,14 +60,14 @@ pub struct History {
 }
 
 #[derive(Serialize)]
-pub struct RootFs {
+pub(crate) struct RootFs {
     #[serde(rename = "type")]
     pub typ: &'static str,
     pub diff_ids: Vec<String>,
 }
 
 #[derive(Serialize, Clone)]
-pub struct Platform {
+pub(crate) struct Platform {
     pub architecture: String,
     pub os: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,7 +76,7 @@ pub struct Platform {
 
 /// OCI descriptor (Go struct order: mediaType, digest, size, annotations, platform).
 #[derive(Serialize, Clone)]
-pub struct Descriptor {
+pub(crate) struct Descriptor {
     #[serde(rename = "mediaType")]
     pub media_type: String,
     pub digest: String,
@@ -87,7 +88,7 @@ pub struct Descriptor {
 }
 
 #[derive(Serialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     #[serde(rename = "schemaVersion")]
     pub schema_version: u32,
     #[serde(rename = "mediaType")]
@@ -97,7 +98,7 @@ pub struct Manifest {
 }
 
 #[derive(Serialize)]
-pub struct Index {
+pub(crate) struct Index {
     #[serde(rename = "schemaVersion")]
     pub schema_version: u32,
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none")]
@@ -107,7 +108,7 @@ pub struct Index {
 
 /// `LayerSources` value in Docker's `manifest.json` (distribution.Descriptor order).
 #[derive(Serialize)]
-pub struct LayerSource {
+pub(crate) struct LayerSource {
     #[serde(rename = "mediaType")]
     pub media_type: String,
     pub size: u64,
@@ -116,7 +117,7 @@ pub struct LayerSource {
 
 /// One element of Docker's `manifest.json`.
 #[derive(Serialize)]
-pub struct DockerManifestItem {
+pub(crate) struct DockerManifestItem {
     #[serde(rename = "Config")]
     pub config: String,
     #[serde(rename = "RepoTags")]
@@ -129,7 +130,7 @@ pub struct DockerManifestItem {
 
 /// Legacy per-layer `<v1id>/json` as Docker (moby `image.V1Image`) writes it.
 #[derive(Serialize)]
-pub struct DockerV1Json {
+pub(crate) struct DockerV1Json {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
@@ -146,7 +147,7 @@ pub struct DockerV1Json {
 
 /// containers/image: `<v1id>/json` of a non-top layer.
 #[derive(Serialize)]
-pub struct CiV1Json {
+pub(crate) struct CiV1Json {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
@@ -155,7 +156,7 @@ pub struct CiV1Json {
 /// containers/image: `<v1id>/json` of the top layer: the image config minus `history`
 /// and `rootfs`, plus `id`/`parent`, keys sorted.
 #[derive(Serialize)]
-pub struct CiV1JsonTop {
+pub(crate) struct CiV1JsonTop {
     pub architecture: String,
     pub config: ContainerConfig,
     pub container: Option<()>,
@@ -170,6 +171,6 @@ pub struct CiV1JsonTop {
     pub variant: Option<String>,
 }
 
-pub fn to_vec<T: Serialize>(v: &T) -> Vec<u8> {
+pub(crate) fn to_vec<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).expect("serialising imagegen JSON")
 }

@@ -25,6 +25,8 @@
 //! let bytes = write_image_to_vec(&spec, Layout::DockerLegacy, Compression::None);
 //! ```
 
+#![warn(unreachable_pub)]
+
 use std::collections::BTreeMap;
 
 pub mod demo;

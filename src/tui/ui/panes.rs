@@ -242,11 +242,11 @@ pub(crate) fn image_details(f: &mut Frame, r: Rect, c: &Ctx) {
                 Span::styled("Demo image ", t.title),
                 Span::raw(format!(
                     "{} (every classic leak; open yours: layerscope IMAGE)",
-                    clean(&a.source.reference)
+                    clean(&a.source.image.reference)
                 )),
             ])
         } else {
-            kv("Image", clean(&a.source.reference))
+            kv("Image", clean(&a.source.image.reference))
         },
         kv(
             "Format",

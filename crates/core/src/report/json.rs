@@ -149,7 +149,7 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
     let mask = |t: &str| a.display_text(t, show_secrets).to_string();
     let cfg = &a.config;
     let image = ImageOut {
-        reference: &a.source.reference,
+        reference: &a.source.image.reference,
         format: a.format().name(),
         registry: a.source.registry.as_ref().map(|o| o.registry.as_str()),
         manifest_digest: a
@@ -162,7 +162,7 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
             .registry
             .as_ref()
             .and_then(|o| o.index_digest.as_deref()),
-        config_digest: &a.source.config_digest,
+        config_digest: &a.source.image.config_digest,
         os: &cfg.os,
         architecture: &cfg.architecture,
         variant: cfg.variant.as_deref(),

@@ -138,10 +138,10 @@ pub fn build(
                 "informationUri": "https://example.invalid/layerscope",
                 "rules": rules_json,
             }},
-            "automationDetails": {"id": format!("layerscope/{}", a.source.config_digest)},
+            "automationDetails": {"id": format!("layerscope/{}", a.source.image.config_digest)},
             "properties": {
-                "image": a.source.reference,
-                "config_digest": a.source.config_digest,
+                "image": a.source.image.reference,
+                "config_digest": a.source.image.config_digest,
                 "format": a.format().name(),
             },
             "results": results,

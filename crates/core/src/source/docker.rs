@@ -5,10 +5,10 @@
 use serde_json::Value;
 
 use super::select::reference_matches;
-use super::{is_nondistributable, parse_json, Container, LayerRef, Located, OpenOptions};
+use super::{is_nondistributable, parse_json, Container, LayerRef, OpenOptions, Resolved};
 use crate::error::{Error, Result, Warning};
 
-pub fn resolve(c: &Container, opts: &OpenOptions) -> Result<Located> {
+pub(super) fn resolve(c: &Container, opts: &OpenOptions) -> Result<Resolved> {
     let shown = c.display_member("manifest.json");
     let raw = c.read_small("manifest.json", opts.limits.max_json_bytes)?;
     let doc = parse_json(&raw, &shown)?;
@@ -140,7 +140,7 @@ pub fn resolve(c: &Container, opts: &OpenOptions) -> Result<Located> {
             compressed_size: c.size(name),
         });
     }
-    Ok(Located {
+    Ok(Resolved {
         reference: tags(chosen).into_iter().next().unwrap_or_default(),
         config_digest,
         config_raw,

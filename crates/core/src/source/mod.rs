@@ -91,18 +91,14 @@ pub struct OpenOptions {
 pub struct ImageSource {
     pub container: Container,
     pub format: Format,
-    pub reference: String,
-    pub config_digest: String,
-    pub config_raw: Vec<u8>,
-    pub config_display: String,
-    pub layers: Vec<LayerRef>,
-    pub warnings: Vec<Warning>,
+    /// The image the layout's manifests lead to.
+    pub image: Resolved,
     /// Set for images pulled from a registry.
     pub registry: Option<registry::Origin>,
 }
 
-/// What a layout resolver found, before it is joined with its container.
-pub(crate) struct Located {
+/// What a layout resolver found in a container: the image's name, its config and its layers.
+pub struct Resolved {
     pub reference: String,
     pub config_digest: String,
     pub config_raw: Vec<u8>,
@@ -111,17 +107,12 @@ pub(crate) struct Located {
     pub warnings: Vec<Warning>,
 }
 
-impl Located {
+impl Resolved {
     fn into_source(self, container: Container, format: Format) -> ImageSource {
         ImageSource {
             container,
             format,
-            reference: self.reference,
-            config_digest: self.config_digest,
-            config_raw: self.config_raw,
-            config_display: self.config_display,
-            layers: self.layers,
-            warnings: self.warnings,
+            image: self,
             registry: None,
         }
     }
@@ -195,8 +186,8 @@ pub fn open_daemon(
     let c = Container::from_spool(fetched.spool.into_temp_path(), display)?;
     let mut src = resolve(c, opts, true)?;
     src.format = format;
-    if src.reference.is_empty() {
-        src.reference = fetched.name;
+    if src.image.reference.is_empty() {
+        src.image.reference = fetched.name;
     }
     Ok(src)
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::select::{reference_matches, Platform};
 use super::{
-    blob_path, is_nondistributable, parse_json, Container, LayerRef, Located, OpenOptions,
+    blob_path, is_nondistributable, parse_json, Container, LayerRef, OpenOptions, Resolved,
 };
 use crate::error::{Error, Result, Warning};
 
@@ -22,7 +22,7 @@ struct Candidate {
     note: Option<String>,
 }
 
-pub fn resolve(c: &Container, opts: &OpenOptions) -> Result<Option<Located>> {
+pub(super) fn resolve(c: &Container, opts: &OpenOptions) -> Result<Option<Resolved>> {
     let shown = c.display_member("index.json");
     let raw = c.read_small("index.json", opts.limits.max_json_bytes)?;
     let index = parse_json(&raw, &shown)?;
@@ -258,7 +258,7 @@ fn choose(c: &Container, opts: &OpenOptions, mut cands: Vec<Candidate>) -> Resul
     Ok(cands.remove(0))
 }
 
-fn read_manifest(c: &Container, opts: &OpenOptions, k: Candidate) -> Result<Located> {
+fn read_manifest(c: &Container, opts: &OpenOptions, k: Candidate) -> Result<Resolved> {
     let m = &k.manifest;
     let config_digest = m
         .pointer("/config/digest")
@@ -323,7 +323,7 @@ fn read_manifest(c: &Container, opts: &OpenOptions, k: Candidate) -> Result<Loca
             compressed_size: size,
         });
     }
-    Ok(Located {
+    Ok(Resolved {
         reference: k.names.first().cloned().unwrap_or_default(),
         config_digest,
         config_raw,

@@ -69,7 +69,7 @@ impl Platform {
 /// Does a user-given image reference name this candidate? Accepts `name:tag`, `name` (meaning
 /// `:latest`), the Docker Hub short forms, a bare tag as OCI `ref.name` holds it, and a digest or
 /// image-id prefix.
-pub fn reference_matches(wanted: &str, names: &[String], digests: &[String]) -> bool {
+pub(super) fn reference_matches(wanted: &str, names: &[String], digests: &[String]) -> bool {
     let norm = |s: &str| -> String {
         let s = s
             .trim_start_matches("docker.io/")

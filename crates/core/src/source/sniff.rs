@@ -15,7 +15,7 @@ const EXPECTED: &str = "not a tar archive or OCI layout";
 
 /// Fails unless `f` starts like a tar archive; `outer` is the compression it was inflated from.
 /// Leaves `f` at offset 0.
-pub fn check_tar(f: &mut File, display: &str, outer: Compression) -> Result<()> {
+pub(super) fn check_tar(f: &mut File, display: &str, outer: Compression) -> Result<()> {
     let mut head = Vec::with_capacity(BLOCK);
     (&mut *f)
         .take(BLOCK as u64)
@@ -49,7 +49,7 @@ fn cut_header(head: &[u8]) -> bool {
 
 /// `None` when `head` (the first block, or the whole file if shorter) can start a tar archive;
 /// otherwise what it looks like.
-pub fn describe_non_tar(head: &[u8], outer: Compression) -> Option<String> {
+pub(super) fn describe_non_tar(head: &[u8], outer: Compression) -> Option<String> {
     if head.len() >= BLOCK && is_tar_header(&head[..BLOCK]) {
         return None;
     }

@@ -21,7 +21,7 @@ const MAX_RETRIES: u32 = 4;
 const MAX_REDIRECTS: u32 = 10;
 const MAX_ERROR_BODY: u64 = 64 * 1024;
 
-pub struct Client {
+pub(super) struct Client {
     agent: ureq::Agent,
     /// `https://127.0.0.1:5000` or `http://…`.
     pub base: String,
@@ -137,7 +137,7 @@ fn enc(s: &str) -> String {
 }
 
 /// The `code` and `message` of a distribution error body, when there is one.
-pub fn error_code(resp: Response<Body>) -> (Option<String>, String) {
+pub(super) fn error_code(resp: Response<Body>) -> (Option<String>, String) {
     let mut body = Vec::new();
     let _ = resp
         .into_body()
@@ -169,14 +169,14 @@ fn is_insecure(r: &Reference, listed: &[String]) -> bool {
 
 /// Plain HTTP is tried only for loopback registries (as Docker allows) and listed ones; any
 /// other registry that does not speak TLS is refused.
-pub fn plain_http_allowed(r: &Reference, listed: &[String]) -> bool {
+pub(super) fn plain_http_allowed(r: &Reference, listed: &[String]) -> bool {
     is_insecure(r, listed) || is_loopback_host(r.hostname())
 }
 
 impl Client {
     /// Connects to the registry of `r`: HTTPS first; plain HTTP only for loopback hosts and
     /// `--insecure-registry` ones, which also skip certificate verification.
-    pub fn connect(r: &Reference, opts: &RegistryOptions) -> Result<Client, RegistryError> {
+    pub(super) fn connect(r: &Reference, opts: &RegistryOptions) -> Result<Client, RegistryError> {
         let host = r.api_host().to_string();
         let insecure = is_insecure(r, &opts.insecure_registries);
         let trust = tls::trust_for(&r.registry, insecure);
@@ -241,11 +241,11 @@ impl Client {
         }
     }
 
-    pub fn repository(&self) -> &str {
+    pub(super) fn repository(&self) -> &str {
         &self.repository
     }
 
-    pub fn is_plain_http(&self) -> bool {
+    pub(super) fn is_plain_http(&self) -> bool {
         self.base.starts_with("http://")
     }
 
@@ -383,7 +383,7 @@ impl Client {
     /// `GET base + path`, authenticated, redirected and retried. `offset > 0` asks for
     /// `Range: bytes=offset-`. Returns the final response whatever its status (except 401/403,
     /// 429 and 5xx, which become errors once retries are spent).
-    pub fn get(
+    pub(super) fn get(
         &self,
         path: &str,
         accept: Option<&str>,

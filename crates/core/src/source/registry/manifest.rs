@@ -12,14 +12,14 @@ use super::reference::Reference;
 use super::RegistryError;
 use crate::source::select::Platform;
 
-pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+pub(super) const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
 application/vnd.oci.image.manifest.v1+json, \
 application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
 const MAX_DEPTH: usize = 4;
 
-pub struct Resolved {
+pub(super) struct Resolved {
     /// The image manifest analysed.
     pub digest: String,
     pub doc: Value,
@@ -204,7 +204,7 @@ fn choose<'a>(
         })
 }
 
-pub fn resolve(
+pub(super) fn resolve(
     client: &Client,
     r: &Reference,
     want: Option<&Platform>,

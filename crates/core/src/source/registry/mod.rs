@@ -24,7 +24,7 @@ use serde_json::Value;
 pub use auth::Secret;
 pub use reference::Reference;
 
-use super::{Container, Format, ImageSource, LayerRef, Located, OpenOptions};
+use super::{Container, Format, ImageSource, LayerRef, OpenOptions, Resolved};
 use crate::error::{Error, Result, Warning};
 
 /// `--pull`: podman's and docker's flag and meaning, for a bare `NAME[:TAG]`.
@@ -268,7 +268,7 @@ pub fn open(
         downloaded_bytes: counts.downloaded_bytes,
         cached_blobs: counts.cached,
     };
-    let located = Located {
+    let located = Resolved {
         reference: r.to_string(),
         config_digest: config_digest.clone(),
         config_raw,

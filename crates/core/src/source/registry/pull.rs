@@ -14,12 +14,12 @@ use super::client::{error_code, Client};
 use super::RegistryError;
 
 /// Downloads at once: enough to fill a link, few enough not to trip registries' limits.
-pub const PARALLEL: usize = 4;
+pub(super) const PARALLEL: usize = 4;
 const RESUMES: u32 = 3;
 
 /// One blob to have in the cache.
 #[derive(Clone, Debug)]
-pub struct Want {
+pub(super) struct Want {
     pub digest: String,
     pub size: u64,
     /// `config`, `layer 3`: how errors name it.
@@ -27,7 +27,7 @@ pub struct Want {
 }
 
 #[derive(Debug, Default)]
-pub struct Counts {
+pub(super) struct Counts {
     pub downloaded: usize,
     pub cached: usize,
     pub downloaded_bytes: u64,
@@ -205,7 +205,7 @@ fn tmp_display(cache: &Cache) -> String {
 
 /// Fetches every wanted blob, `PARALLEL` at a time. `progress(done, total)` is called from the
 /// calling thread about ten times a second.
-pub fn fetch_all(
+pub(super) fn fetch_all(
     client: &Client,
     cache: &Cache,
     wants: &[Want],

@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 
 /// The trust a connection uses, and where it came from (named in TLS errors).
-pub struct Trust {
+pub(super) struct Trust {
     pub config: TlsConfig,
     /// `system roots (143)`, `/etc/docker/certs.d/host:5000/ca.crt`, …
     pub sources: Vec<String>,
 }
 
 /// The per-registry folders, in the order Docker and Podman read them.
-pub fn certs_d_dirs(registry: &str) -> Vec<PathBuf> {
+pub(super) fn certs_d_dirs(registry: &str) -> Vec<PathBuf> {
     let mut dirs = vec![
         PathBuf::from("/etc/docker/certs.d").join(registry),
         PathBuf::from("/etc/containers/certs.d").join(registry),
@@ -30,7 +30,7 @@ pub fn certs_d_dirs(registry: &str) -> Vec<PathBuf> {
     dirs
 }
 
-pub fn trust_for(registry: &str, skip_verify: bool) -> Trust {
+pub(super) fn trust_for(registry: &str, skip_verify: bool) -> Trust {
     let mut certs: Vec<Certificate<'static>> = Vec::new();
     let mut sources = Vec::new();
     let native = rustls_native_certs::load_native_certs();
