@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use layerscope_imagegen::fake;
-use layerscope::tui::app::{App, FindingRow, Overlay, Pane};
+use layerscope::tui::app::{App, FindingRow, Overlay};
+use layerscope::tui::pane::Pane;
 use layerscope::tui::theme::Theme;
 use layerscope_core::Analysis;
+use layerscope_imagegen::fake;
 use ratatui::buffer::Buffer;
 use tui_support::*;
 
@@ -170,8 +171,8 @@ fn check(app: &App, secrets: &Pieces, what: &str) -> Buffer {
     if let Some(w) = leak(&b, secrets) {
         panic!(
             "{what} at {}x{}: secret piece {w:?} on screen while masked:\n{}",
-            app.width,
-            app.height,
+            app.ui.width,
+            app.ui.height,
             screen(&b)
         );
     }
@@ -182,9 +183,9 @@ fn check(app: &App, secrets: &Pieces, what: &str) -> Buffer {
 fn select_finding(app: &mut App, a: &Arc<Analysis>, fi: usize) -> bool {
     focus(app, a, Pane::Findings);
     keys(app, a, &["g"]);
-    let n = app.view().unwrap().finding_rows();
+    let n = app.loaded().unwrap().finding_rows();
     for _ in 0..n {
-        let v = app.view().unwrap();
+        let v = app.loaded().unwrap();
         if v.finding_row(v.findings.sel) == Some(FindingRow::Own(fi)) {
             return true;
         }
@@ -202,7 +203,7 @@ fn scroll_sideways(app: &mut App, a: &Arc<Analysis>, secrets: &Pieces, what: &st
         keys(app, a, &["l", "l", "l", "l", "l", "l", "l"]);
     }
     keys(app, a, &["home"]);
-    while app.view().unwrap().preview.hscroll > 0 {
+    while app.loaded().unwrap().preview.hscroll > 0 {
         keys(app, a, &["h"]);
     }
 }
@@ -217,7 +218,7 @@ fn every_surface(a: &Arc<Analysis>, fi: usize, secrets: &Pieces, w: u16, h: u16)
     check(&app, secrets, &format!("{what}: findings list"));
     keys(&mut app, a, &["e"]);
     assert!(
-        matches!(app.overlay, Overlay::Explain { .. }),
+        matches!(app.ui.overlay, Overlay::Explain { .. }),
         "{what}: no explain overlay"
     );
     check(&app, secrets, &format!("{what}: explain overlay"));

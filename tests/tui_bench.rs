@@ -6,7 +6,7 @@ mod tui_support;
 
 use std::time::{Duration, Instant};
 
-use layerscope::tui::app::Pane;
+use layerscope::tui::pane::Pane;
 use layerscope::tui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -62,7 +62,7 @@ fn frame_time_100k_files() {
     println!(
         "expand all: {:?}, {} visible rows",
         t0.elapsed(),
-        app.view().unwrap().rows.len()
+        app.loaded().unwrap().tree_rows.len()
     );
 
     let theme = Theme::new(true);

@@ -3,10 +3,12 @@
 
 mod tui_support;
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use layerscope::tui::action::{Action, Progress, WorkerMsg};
-use layerscope::tui::app::{App, Pane, Phase};
+use layerscope::tui::action::{Action, WorkerMsg};
+use layerscope::tui::app::{App, Phase};
+use layerscope::tui::pane::Pane;
 use layerscope::tui::theme::Theme;
 use ratatui::style::{Color, Modifier};
 use tui_support::*;
@@ -250,12 +252,14 @@ fn loading_screen_shows_progress_from_the_first_frame() {
             compressed_total: 10_000_000,
             layers: 4,
         }));
-        let _ = app.update(Action::Progress(Progress {
-            compressed_read: 5_000_000,
-            layers_done: 2,
-            entries: 1234,
-            ..Default::default()
-        }));
+        // The loading screen reads the counters the load worker writes.
+        let Phase::Loading(loading) = &app.phase else {
+            panic!("not loading")
+        };
+        let pass = &loading.pass;
+        pass.compressed_read.store(5_000_000, Ordering::Relaxed);
+        pass.layers_done.store(2, Ordering::Relaxed);
+        pass.entries.store(1234, Ordering::Relaxed);
         let b = render(&app, &color());
         let s = screen(&b);
         assert!(s.contains("5.0 MB / 10.0 MB read · layers 2/4"), "{s}");

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use layerscope_core::analysis::Analysis;
 use crate::tui::preview::{PreviewDoc, PreviewReq};
 use crate::tui::search::Hit;
+use layerscope_core::analysis::Analysis;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -48,20 +48,6 @@ pub enum Cmd {
     NextChunk,
     PrevChunk,
     Zoom,
-}
-
-/// Progress of the loading pass, read from the shared counters by the event loop.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
-    pub compressed_read: u64,
-    pub compressed_total: u64,
-    pub uncompressed_read: u64,
-    pub entries: u64,
-    pub layers_done: usize,
-    pub layers_total: usize,
-    /// Bytes streamed from a daemon so far, and the total when known.
-    pub fetched: u64,
-    pub fetch_total: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +94,6 @@ pub enum Action {
     Submit,
     Resize(u16, u16),
     Mouse(MouseKind, u16, u16),
-    Progress(Progress),
     Worker(WorkerMsg),
 }
 

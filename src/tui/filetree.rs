@@ -152,7 +152,7 @@ pub fn build(a: &Analysis, layer: usize, opts: &TreeOpts, marks: &dyn Marks) -> 
     info.resize_with(n, || None);
     let needle = opts.filter.to_lowercase();
     let mut path_buf = String::new();
-    let ctx = Ctx {
+    let ctx = TreeWalk {
         a,
         layer,
         opts,
@@ -167,7 +167,7 @@ pub fn build(a: &Analysis, layer: usize, opts: &TreeOpts, marks: &dyn Marks) -> 
     rows
 }
 
-struct Ctx<'a> {
+struct TreeWalk<'a> {
     a: &'a Analysis,
     layer: usize,
     opts: &'a TreeOpts,
@@ -175,7 +175,7 @@ struct Ctx<'a> {
     needle: &'a str,
 }
 
-impl Ctx<'_> {
+impl TreeWalk<'_> {
     /// Post-order: decides whether `p` is visible and sums visible sizes. Returns visibility.
     fn visit(&self, p: PathId, info: &mut [Option<Info>], path_buf: &mut String) -> bool {
         let a = self.a;

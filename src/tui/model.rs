@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::tui::filetree::Marks;
 use layerscope_core::analysis::Analysis;
 use layerscope_core::findings::FindingSource;
-use crate::tui::filetree::Marks;
 use layerscope_core::image::parse_rfc3339;
 
 /// One row of the history pane: a build step, or a layer no step accounts for.
@@ -26,8 +26,8 @@ impl HistRow {
 }
 
 pub struct Model {
-    pub a: Arc<Analysis>,
-    pub hist: Vec<HistRow>,
+    pub analysis: Arc<Analysis>,
+    pub history_rows: Vec<HistRow>,
     /// Guessed last layer of the base image (see `guess_base`).
     pub base_guess: Option<usize>,
     /// Findings per file version (layer, entry) -> indices into the findings list.
@@ -78,8 +78,8 @@ impl Model {
         };
         order.sort_by_cached_key(key);
         Model {
-            a,
-            hist,
+            analysis: a,
+            history_rows: hist,
             base_guess,
             by_version,
             per_layer,
@@ -89,7 +89,7 @@ impl Model {
     }
 
     pub fn layer_count(&self) -> usize {
-        self.a.layers.len()
+        self.analysis.layers.len()
     }
 
     /// The badge count of a history row: its layer's file findings plus its own.
@@ -99,11 +99,6 @@ impl Model {
             + row
                 .history
                 .map_or(0, |h| self.per_history.get(h).copied().unwrap_or(0))
-    }
-
-    /// Index of the history row that made `layer`.
-    pub fn row_of_layer(&self, layer: usize) -> Option<usize> {
-        self.hist.iter().position(|r| r.layer == Some(layer))
     }
 }
 

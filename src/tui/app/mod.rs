@@ -1,0 +1,318 @@
+//! The app state and its update function. `App::update(action) -> Vec<Effect>` is the only way
+//! state changes; it does no I/O (work is requested as `Effect`s and comes back as
+//! `WorkerMsg`s), so every interaction is testable without a terminal.
+//!
+//! The state is two halves: `Phase` (loading, failed, or the `Loaded` image) and `Ui` (focus,
+//! overlay, message, size, keymap). Once an image is loaded, handlers work on a `Session`: both
+//! halves borrowed apart, so the "is it loaded?" check is made once, in `App::session`.
+//! This file dispatches; the handlers live by concern: `overlays` (help, explain, prompts,
+//! confirm, search results), `navigation` (focus, Tab order, zoom, mouse, moving selections),
+//! one file per pane (`history`, `tree`, `preview`, `findings`) and `jump` (search, export,
+//! goto).
+
+mod findings;
+mod history;
+mod jump;
+mod loaded;
+mod navigation;
+mod overlays;
+mod preview;
+mod tree;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use layerscope_core::analysis::Analysis;
+use layerscope_core::layer::PassState;
+
+use crate::tui::action::{Action, Cmd, Effect, WorkerMsg};
+use crate::tui::keymap::Keymap;
+use crate::tui::pane::Pane;
+use crate::tui::ui::layout::{self, Areas};
+use crate::tui::worker::Fetch;
+
+pub use loaded::{FindingRow, ListState, Loaded, PreviewState, SearchState};
+pub use overlays::{Overlay, PromptKind};
+
+/// The loading pass as the loading screen shows it: the live counters the load worker writes,
+/// and the totals known once the image is opened.
+#[derive(Default)]
+pub struct Loading {
+    pub pass: Arc<PassState>,
+    /// Bytes streamed from a daemon so far, and the total when known.
+    pub fetch: Arc<Fetch>,
+    pub compressed_total: u64,
+    pub layers_total: usize,
+}
+
+pub enum Phase {
+    Loading(Loading),
+    Failed(String),
+    Ready(Box<Loaded>),
+}
+
+/// Everything about the screen that is not the image: size, focus, overlay, message, keys.
+pub struct Ui {
+    pub keymap: Arc<Keymap>,
+    pub width: u16,
+    pub height: u16,
+    pub focus: Pane,
+    pub zoom: bool,
+    pub overlay: Overlay,
+    /// One-line message in the status bar (text, is an error); cleared by the next key.
+    pub message: Option<(String, bool)>,
+    /// What was opened, for the title while loading.
+    pub source_name: String,
+    pub quit: bool,
+    /// Rule id -> what the rule finds (from the scanner), for the explain overlay.
+    pub rules: Arc<HashMap<String, String>>,
+    /// Where the user's `keys.toml` goes (named in the help), found once, not while drawing.
+    pub keys_file: Option<PathBuf>,
+}
+
+pub struct App {
+    pub phase: Phase,
+    pub ui: Ui,
+}
+
+/// A loaded app, its two halves borrowed apart.
+pub(crate) struct Session<'a> {
+    pub(crate) loaded: &'a mut Loaded,
+    pub(crate) ui: &'a mut Ui,
+}
+
+/// Lines of the status area: two while other scanners' findings are listed (their notes are
+/// long), one otherwise.
+fn status_lines(loaded: Option<&Loaded>) -> u16 {
+    match loaded {
+        Some(v) if !v.external.is_empty() => 2,
+        _ => 1,
+    }
+}
+
+impl Ui {
+    fn areas(&self, status_h: u16) -> Areas {
+        layout::compute_with_status(
+            Rect::new(0, 0, self.width, self.height),
+            self.zoom.then_some(self.focus),
+            status_h,
+        )
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some((text.into(), error));
+    }
+
+    /// The key bound to `cmd` where the user is now, for messages that name it.
+    fn key(&self, cmd: Cmd) -> String {
+        self.keymap.hint(self.focus.key_context(), cmd)
+    }
+}
+
+impl App {
+    pub fn new(
+        keymap: Arc<Keymap>,
+        source_name: impl Into<String>,
+        width: u16,
+        height: u16,
+    ) -> App {
+        App {
+            phase: Phase::Loading(Loading::default()),
+            ui: Ui {
+                keymap,
+                width,
+                height,
+                focus: Pane::History,
+                zoom: false,
+                overlay: Overlay::None,
+                message: None,
+                source_name: source_name.into(),
+                quit: false,
+                rules: Arc::default(),
+                keys_file: Keymap::config_path(),
+            },
+        }
+    }
+
+    /// An app with an analysis already loaded (benchmarks).
+    pub fn ready(a: Arc<Analysis>, width: u16, height: u16) -> App {
+        let mut app = App::new(Arc::new(Keymap::default()), "", width, height);
+        let _ = app.update(Action::Worker(WorkerMsg::Loaded(Ok(a))));
+        app
+    }
+
+    /// Shows these counters on the loading screen (the load worker writes them).
+    pub(crate) fn watch_load(&mut self, pass: Arc<PassState>, fetch: Arc<Fetch>) {
+        if let Phase::Loading(l) = &mut self.phase {
+            l.pass = pass;
+            l.fetch = fetch;
+        }
+    }
+
+    pub fn loaded(&self) -> Option<&Loaded> {
+        match &self.phase {
+            Phase::Ready(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The loaded image and the UI state, or None while loading or after a failure.
+    fn session(&mut self) -> Option<Session<'_>> {
+        match &mut self.phase {
+            Phase::Ready(loaded) => Some(Session {
+                loaded,
+                ui: &mut self.ui,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn areas(&self) -> Areas {
+        self.ui.areas(self.status_height())
+    }
+
+    pub fn status_height(&self) -> u16 {
+        status_lines(self.loaded())
+    }
+
+    /// Turns a key into an action: text prompts take raw keys, everything else goes through
+    /// the keymap of the focused pane.
+    pub fn translate(&self, ev: &KeyEvent) -> Option<Action> {
+        overlays::translate(&self.ui, ev)
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if matches!(action, Action::Cmd(_) | Action::Char(_) | Action::Submit) {
+            self.ui.message = None;
+        }
+        match action {
+            Action::Resize(w, h) => {
+                self.ui.width = w;
+                self.ui.height = h;
+                if let Some(mut s) = self.session() {
+                    s.follow_all();
+                }
+            }
+            Action::Worker(msg) => self.on_worker(msg, &mut fx),
+            Action::Mouse(kind, x, y) => {
+                if let Some(mut s) = self.session() {
+                    s.on_mouse(kind, x, y, &mut fx);
+                }
+            }
+            Action::Char(c) => self.on_char(c, &mut fx),
+            Action::Backspace => self.on_backspace(&mut fx),
+            Action::Submit => self.on_submit(&mut fx),
+            Action::Cmd(c) => self.on_cmd(c, &mut fx),
+        }
+        if fx.contains(&Effect::Quit) {
+            self.ui.quit = true;
+        }
+        fx
+    }
+
+    fn on_worker(&mut self, msg: WorkerMsg, fx: &mut Vec<Effect>) {
+        match msg {
+            WorkerMsg::Opened {
+                compressed_total,
+                layers,
+            } => {
+                if let Phase::Loading(p) = &mut self.phase {
+                    p.compressed_total = compressed_total;
+                    p.layers_total = layers;
+                }
+            }
+            WorkerMsg::Loaded(Ok(a)) => {
+                self.phase = Phase::Ready(Box::new(Loaded::new(a)));
+                self.ui.focus = Pane::History;
+                if let Some(mut s) = self.session() {
+                    s.follow_all();
+                    s.request_preview(fx);
+                }
+            }
+            WorkerMsg::Loaded(Err(e)) => self.phase = Phase::Failed(e),
+            WorkerMsg::Exported { req, result } => self.ui.on_exported(req, result),
+            msg => {
+                let Some(mut s) = self.session() else { return };
+                match msg {
+                    WorkerMsg::Preview(doc) => s.on_preview(*doc),
+                    WorkerMsg::SearchHits { gen, hits } => s.on_search_hits(gen, hits),
+                    WorkerMsg::SearchDone { gen, error } => s.on_search_done(gen, error),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn on_cmd(&mut self, c: Cmd, fx: &mut Vec<Effect>) {
+        if !matches!(self.ui.overlay, Overlay::None) {
+            return self.overlay_cmd(c, fx);
+        }
+        if let Some(mut s) = self.session() {
+            return s.on_cmd(c, fx);
+        }
+        match (&self.phase, c) {
+            (Phase::Loading(_), Cmd::Quit | Cmd::Cancel) => {
+                fx.push(Effect::CancelLoad);
+                fx.push(Effect::Quit);
+            }
+            (_, Cmd::Quit | Cmd::Cancel) => fx.push(Effect::Quit),
+            (_, Cmd::Help) => self.ui.overlay = Overlay::Help { scroll: 0 },
+            _ => {}
+        }
+    }
+}
+
+impl Session<'_> {
+    fn areas(&self) -> Areas {
+        self.ui.areas(status_lines(Some(self.loaded)))
+    }
+
+    /// Rows inside a pane's border.
+    fn inner_height(&self, pane: Pane) -> usize {
+        self.areas().get(pane).height.saturating_sub(2) as usize
+    }
+
+    fn on_cmd(&mut self, c: Cmd, fx: &mut Vec<Effect>) {
+        let focus = self.ui.focus;
+        match c {
+            Cmd::Quit => fx.push(Effect::Quit),
+            Cmd::Help => self.ui.overlay = Overlay::Help { scroll: 0 },
+            Cmd::NextPane | Cmd::PrevPane => self.cycle_focus(c == Cmd::NextPane),
+            Cmd::Zoom => self.toggle_zoom(),
+            Cmd::Up => self.move_sel(-1, fx),
+            Cmd::Down => self.move_sel(1, fx),
+            Cmd::PageUp => self.move_sel(-self.page(), fx),
+            Cmd::PageDown => self.move_sel(self.page(), fx),
+            Cmd::Top => self.move_sel(isize::MIN / 2, fx),
+            Cmd::Bottom => self.move_sel(isize::MAX / 2, fx),
+            Cmd::Cancel => self.cancel(fx),
+            Cmd::ToggleAdded | Cmd::ToggleRemoved | Cmd::ToggleModified | Cmd::ToggleUnchanged => {
+                self.toggle_shown(c, fx)
+            }
+            Cmd::ToggleAggregated => self.toggle_aggregated(fx),
+            Cmd::ToggleAttributes => self.loaded.tree_opts.attributes ^= true,
+            Cmd::SortBySize => self.toggle_sort(fx),
+            Cmd::Filter => self.open_filter(),
+            Cmd::Search => self.open_search(),
+            Cmd::SearchResults => self.show_results(),
+            Cmd::HideBase => self.toggle_hide_base(fx),
+            Cmd::SetBase if focus == Pane::History => self.set_base(fx),
+            Cmd::Open => self.open(fx),
+            Cmd::ToggleCollapse if focus == Pane::Tree => self.toggle_collapse(fx),
+            Cmd::ToggleCollapseAll if focus == Pane::Tree => self.toggle_collapse_all(fx),
+            Cmd::Left => self.left(fx),
+            Cmd::Right => self.right(fx),
+            Cmd::ToggleDiff => self.toggle_diff(fx),
+            Cmd::Reveal => self.toggle_reveal(fx),
+            Cmd::NextChunk | Cmd::PrevChunk => self.chunk(c == Cmd::NextChunk, fx),
+            Cmd::Export => self.open_export(),
+            Cmd::Explain => self.explain(),
+            _ => {}
+        }
+    }
+}
