@@ -228,12 +228,8 @@ fn run_image(mut args: RunArgs) -> Result<ExitCode> {
         }))?;
     }
     if let Some(sarif) = &args.sarif {
-        let doc = layerscope_core::report::sarif::build(
-            &a,
-            &a.findings,
-            args.show_secrets,
-            &a.masked_text,
-        );
+        let doc =
+            layerscope_core::report::sarif::build(&a, &a.findings, args.show_secrets, &a.masked_text);
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
         let target = (sarif.as_os_str() != "-").then_some(sarif.as_path());

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use layerscope_core::external::{self, Agreement, ExternalFinding, Reconciled};
-use layerscope_core::Analysis;
 use layerscope_imagegen::demo::{demo_expectations, ExpectedLeak, LeakStatus};
+use layerscope_core::Analysis;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -96,10 +96,7 @@ fn sarif_is_read() {
     assert_eq!(f[0].title, "Private key");
     assert_eq!(f[0].path.as_deref(), Some("root/.ssh/id_ed25519"));
     assert_eq!(f[1].line, Some(3));
-    assert_eq!(
-        f[1].severity,
-        Some(layerscope_core::secrets::Severity::High)
-    );
+    assert_eq!(f[1].severity, Some(layerscope_core::secrets::Severity::High));
 }
 
 #[test]

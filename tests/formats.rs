@@ -260,8 +260,7 @@ fn compressed_layers_and_archives() {
             ..Default::default()
         };
         let s = common::open_with(f, &opts);
-        let compressed =
-            s.layers[0].compression != Some(layerscope_core::source::Compression::None);
+        let compressed = s.layers[0].compression != Some(layerscope_core::source::Compression::None);
         assert_eq!(s.layers[0].spool.is_some(), compressed, "{f}");
         let v = s
             .tree

@@ -6,9 +6,9 @@ mod common;
 
 use layerscope_core::analysis::{analyze_scanned, Analysis, AnalyzeOptions};
 use layerscope_core::findings::{Finding, FindingSource, Status};
+use layerscope_imagegen::demo::{demo_clean_cases, demo_expectations, ExpectedLeak, LeakStatus};
 use layerscope_core::layer::PassState;
 use layerscope_core::secrets::{Scanner, Severity};
-use layerscope_imagegen::demo::{demo_clean_cases, demo_expectations, ExpectedLeak, LeakStatus};
 
 fn demo() -> Analysis {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo.tar");

@@ -4,14 +4,14 @@
 
 use std::ops::Range;
 
-use crate::tui::text::{human, line_escape};
 use layerscope_core::analysis::Analysis;
 use layerscope_core::content;
-use layerscope_core::image::short_created_by;
 use layerscope_core::layer::Entry;
 use layerscope_core::paths::PathId;
 use layerscope_core::secrets::{redact, KnownSecrets, Piece, SecretSpan};
 use layerscope_core::tree::{Change, Version, NO_ENTRY};
+use crate::tui::text::{human, line_escape};
+use layerscope_core::image::short_created_by;
 
 /// Bytes of text read per chunk.
 pub const TEXT_CHUNK: usize = 256 << 10;

@@ -6,12 +6,12 @@ use std::sync::atomic::Ordering;
 
 use aho_corasick::AhoCorasick;
 
-use crate::tui::text::line_escape;
 use layerscope_core::analysis::Analysis;
 use layerscope_core::layer::{index_layer, ContentVisitor, PassState};
 use layerscope_core::paths::PathId;
 use layerscope_core::secrets::{redact, Piece};
 use layerscope_core::source::Limits;
+use crate::tui::text::line_escape;
 
 pub const MAX_HITS: usize = 2000;
 const MAX_HITS_PER_FILE: usize = 20;

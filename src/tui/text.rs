@@ -111,6 +111,7 @@ pub fn mode_string(kind_letter: char, mode: u32) -> String {
     s
 }
 
+
 /// Cuts a string to at most `width` terminal columns, ending with `…` when cut.
 pub fn truncate(s: &str, width: usize) -> String {
     let total = self::width(s);
@@ -144,6 +145,7 @@ pub fn width(s: &str) -> usize {
 mod tests {
     use super::*;
 
+
     #[test]
     fn modes_and_sizes() {
         assert_eq!(mode_string('-', 0o755), "-rwxr-xr-x");
@@ -153,6 +155,7 @@ mod tests {
         assert_eq!(human(1_500), "1.5 kB");
         assert_eq!(human(123_456_789), "123 MB");
     }
+
 
     #[test]
     fn lines_are_cleaned() {

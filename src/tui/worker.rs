@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::tui::action::{ExportFail, ExportReq, WorkerMsg};
-use crate::tui::preview::{self, PreviewReq};
 use layerscope_core::analysis::{analyze_source, Analysis, AnalyzeOptions};
 use layerscope_core::layer::PassState;
 use layerscope_core::secrets::Scanner;
 use layerscope_core::source;
+use crate::tui::action::{ExportFail, ExportReq, WorkerMsg};
+use crate::tui::preview::{self, PreviewReq};
 
 /// Everything the event loop receives.
 pub enum Event {
@@ -152,12 +152,11 @@ pub fn spawn_export(a: Arc<Analysis>, req: ExportReq, tx: Sender<Event>) {
     std::thread::Builder::new()
         .name("export".into())
         .spawn(move || {
-            let result =
-                layerscope_core::export::export(&a, req.layer, req.entry, &req.dest, req.force)
-                    .map_err(|e| ExportFail {
-                        exists: matches!(e, layerscope_core::export::ExportError::Exists(_)),
-                        message: e.to_string(),
-                    });
+            let result = layerscope_core::export::export(&a, req.layer, req.entry, &req.dest, req.force)
+                .map_err(|e| ExportFail {
+                    exists: matches!(e, layerscope_core::export::ExportError::Exists(_)),
+                    message: e.to_string(),
+                });
             let _ = tx.send(Event::Worker(WorkerMsg::Exported { req, result }));
         })
         .expect("spawn export thread");

@@ -245,6 +245,7 @@ fn strip_build_args(s: &str) -> &str {
     rest
 }
 
+
 /// Seconds since the Unix epoch of an RFC 3339 timestamp (`2024-01-02T03:04:05.123Z`,
 /// `...+02:00`). Fractions are ignored. `None` when it does not parse.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
