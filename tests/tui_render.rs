@@ -363,3 +363,55 @@ fn search_results_overlay() {
         assert!(!s.contains("AKIAQYLPMN5HFIQR7XYZ"), "{s}");
     }
 }
+
+/// Every hint that names a key (status line, messages, overlays, empty-pane notes) names the key
+/// the user's keys.toml bound, not the default.
+#[test]
+fn key_hints_follow_a_keys_toml_rebinding() {
+    let (_d, a) = sample_analysis();
+    let mut km = layerscope::tui::keymap::Keymap::default();
+    let errors = km.apply_toml(
+        "[global]\nsearch = \"F\"\nhide_base = \"H\"\ncancel = \"ctrl+g\"\n\
+         [preview]\nreveal = \"v\"\nnext_chunk = \"N\"\n\
+         [history]\nset_base = \"B\"\n",
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut app = App::new(Arc::new(km), "test.tar", 200, 40);
+    let fx = app.update(Action::Worker(WorkerMsg::Loaded(Ok(a.clone()))));
+    drive(&mut app, &a, fx);
+    let status = |app: &App| rows(&render(app, &color())).pop().unwrap();
+
+    focus(&mut app, &a, Pane::Preview);
+    let s = status(&app);
+    assert!(s.contains("v reveal") && s.contains("N more"), "{s}");
+    assert!(!s.contains("r reveal") && !s.contains("] more"), "{s}");
+    keys(&mut app, &a, &["v"]);
+    assert!(status(&app).contains("secrets revealed (v to mask)"));
+
+    keys(&mut app, &a, &["S"]);
+    assert!(status(&app).contains("no search results (press F to search)"));
+
+    focus(&mut app, &a, Pane::History);
+    keys(&mut app, &a, &["g", "B"]);
+    assert!(
+        status(&app).contains("press H to hide them"),
+        "{}",
+        status(&app)
+    );
+
+    keys(&mut app, &a, &["?"]);
+    let s = status(&app);
+    assert!(s.contains("Ctrl+g close") && s.contains("j/k scroll"), "{s}");
+    keys(&mut app, &a, &["ctrl+g"]);
+
+    // The tree's empty-filter note names the key that clears the filter.
+    focus(&mut app, &a, Pane::Tree);
+    keys(&mut app, &a, &["/"]);
+    type_text(&mut app, &a, "no-such-path");
+    keys(&mut app, &a, &["enter"]);
+    let screen = screen(&render(&app, &color()));
+    assert!(
+        screen.contains("no path matches the filter (Ctrl+g clears it)"),
+        "{screen}"
+    );
+}
