@@ -11,7 +11,7 @@ pub struct Key {
 }
 
 impl Key {
-    pub fn new(code: KeyCode, mods: KeyModifiers) -> Key {
+    pub(crate) fn new(code: KeyCode, mods: KeyModifiers) -> Key {
         let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let code = match code {
             KeyCode::Char(c) => {
@@ -31,7 +31,7 @@ impl Key {
         Key { code, mods }
     }
 
-    pub fn from_event(e: &KeyEvent) -> Key {
+    pub(crate) fn from_event(e: &KeyEvent) -> Key {
         Key::new(e.code, e.modifiers)
     }
 
@@ -95,7 +95,7 @@ impl Key {
         Ok(Key::new(code, mods))
     }
 
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         let mut s = String::new();
         if self.mods.contains(KeyModifiers::CONTROL) {
             s.push_str("Ctrl+");

@@ -22,7 +22,7 @@ use crate::tui::action::Cmd;
 use crate::tui::key::Key;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum KeyContext {
+pub(crate) enum KeyContext {
     Global,
     History,
     Tree,
@@ -32,7 +32,7 @@ pub enum KeyContext {
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 6] = [
+    pub(crate) const ALL: [KeyContext; 6] = [
         KeyContext::Global,
         KeyContext::History,
         KeyContext::Tree,
@@ -40,7 +40,7 @@ impl KeyContext {
         KeyContext::Findings,
         KeyContext::Details,
     ];
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             KeyContext::Global => "global",
             KeyContext::History => "history",
@@ -64,25 +64,25 @@ impl KeyContext {
 
 /// The keys of the text prompts and of the overwrite question. Fixed, not in `keys.toml`: every
 /// other key typed there is text.
-pub const PROMPT_ACCEPT: Key = Key {
+pub(crate) const PROMPT_ACCEPT: Key = Key {
     code: KeyCode::Enter,
     mods: KeyModifiers::NONE,
 };
-pub const PROMPT_CANCEL: Key = Key {
+pub(crate) const PROMPT_CANCEL: Key = Key {
     code: KeyCode::Esc,
     mods: KeyModifiers::NONE,
 };
-pub const CONFIRM_YES: [char; 2] = ['y', 'Y'];
-pub const CONFIRM_NO: [char; 2] = ['n', 'N'];
+pub(crate) const CONFIRM_YES: [char; 2] = ['y', 'Y'];
+pub(crate) const CONFIRM_NO: [char; 2] = ['n', 'N'];
 
 #[derive(Clone, Debug)]
-pub struct Binding {
-    pub ctx: KeyContext,
-    pub key: Key,
-    pub cmd: Cmd,
-    pub desc: &'static str,
+pub(crate) struct Binding {
+    pub(crate) ctx: KeyContext,
+    pub(crate) key: Key,
+    pub(crate) cmd: Cmd,
+    pub(crate) desc: &'static str,
     /// Shown in the status line of the pane when true.
-    pub hint: bool,
+    pub(crate) hint: bool,
 }
 
 /// The defaults: (context, keys, command, description, status-line hint).
@@ -373,7 +373,7 @@ const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
 
 #[derive(Clone, Debug)]
 pub struct Keymap {
-    pub bindings: Vec<Binding>,
+    pub(crate) bindings: Vec<Binding>,
 }
 
 impl Default for Keymap {
@@ -396,7 +396,7 @@ impl Default for Keymap {
 
 impl Keymap {
     /// The command for a key in a context; the pane's own bindings win over global ones.
-    pub fn lookup(&self, ctx: KeyContext, key: Key) -> Option<Cmd> {
+    pub(crate) fn lookup(&self, ctx: KeyContext, key: Key) -> Option<Cmd> {
         let find = |c: KeyContext| {
             self.bindings
                 .iter()
@@ -413,7 +413,7 @@ impl Keymap {
 
     /// The label of the key that runs `cmd` in `ctx` (the pane's own binding, else a global one
     /// the pane does not shadow), for hints and messages that name a key.
-    pub fn hint(&self, ctx: KeyContext, cmd: Cmd) -> String {
+    pub(crate) fn hint(&self, ctx: KeyContext, cmd: Cmd) -> String {
         let bound = |b: &&Binding| b.cmd == cmd && self.lookup(ctx, b.key) == Some(cmd);
         let mine = self.bindings.iter().filter(|b| b.ctx == ctx).find(bound);
         let global = || {
@@ -427,7 +427,7 @@ impl Keymap {
     }
 
     /// The keys of several commands in one hint: `Ctrl+a/r/m/u` when they share a modifier.
-    pub fn hint_group(&self, ctx: KeyContext, cmds: &[Cmd]) -> String {
+    pub(crate) fn hint_group(&self, ctx: KeyContext, cmds: &[Cmd]) -> String {
         let labels: Vec<String> = cmds.iter().map(|&c| self.hint(ctx, c)).collect();
         let prefix = labels[0].rfind('+').map_or("", |i| &labels[0][..=i]);
         if !prefix.is_empty()
@@ -443,7 +443,7 @@ impl Keymap {
     }
 
     /// The help overlay: one section per context, one line per command with all its keys.
-    pub fn help_lines(&self) -> Vec<(Option<&'static str>, String, &'static str)> {
+    pub(crate) fn help_lines(&self) -> Vec<(Option<&'static str>, String, &'static str)> {
         let mut out = Vec::new();
         for ctx in KeyContext::ALL {
             let mut rows: Vec<(Cmd, Vec<String>, &'static str)> = Vec::new();
@@ -465,7 +465,7 @@ impl Keymap {
     }
 
     /// Status-line hints for a pane: its own, then the global ones.
-    pub fn hints(&self, ctx: KeyContext) -> Vec<(String, &'static str)> {
+    pub(crate) fn hints(&self, ctx: KeyContext) -> Vec<(String, &'static str)> {
         let label = |b: &Binding| -> &'static str {
             match (b.ctx, b.cmd) {
                 (KeyContext::History, Cmd::Open) => "files",
@@ -571,7 +571,7 @@ impl Keymap {
     }
 
     /// `$XDG_CONFIG_HOME/layerscope/keys.toml`, else `~/.config/layerscope/keys.toml`.
-    pub fn config_path() -> Option<PathBuf> {
+    pub(crate) fn config_path() -> Option<PathBuf> {
         let base = std::env::var_os("XDG_CONFIG_HOME")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -584,7 +584,7 @@ impl Keymap {
     }
 
     /// The defaults with the user's file applied, plus any problems with that file.
-    pub fn load() -> (Keymap, Vec<String>) {
+    pub(crate) fn load() -> (Keymap, Vec<String>) {
         let mut km = Keymap::default();
         let Some(p) = Keymap::config_path() else {
             return (km, Vec::new());

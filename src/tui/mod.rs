@@ -14,10 +14,10 @@ pub mod model;
 pub mod pane;
 pub mod preview;
 pub mod search;
-pub mod text;
+pub(crate) mod text;
 pub mod theme;
 pub mod ui;
-pub mod worker;
+pub(crate) mod worker;
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,7 +44,7 @@ use worker::{Event, Slot};
 
 /// Puts the terminal back: main screen, cooked mode, no mouse reporting, visible cursor.
 /// Safe to call more than once.
-pub fn restore_terminal() {
+pub(crate) fn restore_terminal() {
     let mut out = io::stdout();
     let _ = crossterm::execute!(
         out,
@@ -91,7 +91,7 @@ pub struct Triage {
 }
 
 /// Does the interactive view have a terminal to run in?
-pub fn check_terminal() -> anyhow::Result<()> {
+pub(crate) fn check_terminal() -> anyhow::Result<()> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         anyhow::bail!("the interactive view needs a terminal; use --json for a report");
     }
@@ -266,7 +266,7 @@ fn spawn_input(tx: mpsc::Sender<Event>, stop: Arc<AtomicBool>) {
 }
 
 /// Maps a terminal event to an action.
-pub fn input_action(app: &App, e: &CEvent) -> Option<Action> {
+pub(crate) fn input_action(app: &App, e: &CEvent) -> Option<Action> {
     match e {
         CEvent::Key(k) if k.kind != KeyEventKind::Release => app.translate(k),
         CEvent::Mouse(m) => match m.kind {

@@ -25,7 +25,7 @@ impl Pane {
     ];
 
     /// The keymap section whose bindings apply while this pane has the focus.
-    pub fn key_context(self) -> KeyContext {
+    pub(crate) fn key_context(self) -> KeyContext {
         match self {
             Pane::History => KeyContext::History,
             Pane::Tree => KeyContext::Tree,

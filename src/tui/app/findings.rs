@@ -95,7 +95,7 @@ impl App {
     }
 
     /// The status line for the selected external finding: tool, agreement and the note.
-    pub fn external_status(r: &Reconciled) -> String {
+    pub(crate) fn external_status(r: &Reconciled) -> String {
         format!("[{}] {}: {}", r.ext.tool, r.tag(), r.note)
     }
 }

@@ -21,7 +21,7 @@ pub struct ListState {
 }
 
 impl ListState {
-    pub fn clamp(&mut self, len: usize) {
+    pub(crate) fn clamp(&mut self, len: usize) {
         if len == 0 {
             self.sel = 0;
             self.off = 0;
@@ -29,14 +29,14 @@ impl ListState {
             self.sel = len - 1;
         }
     }
-    pub fn move_by(&mut self, delta: isize, len: usize) {
+    pub(crate) fn move_by(&mut self, delta: isize, len: usize) {
         if len == 0 {
             return;
         }
         self.sel = (self.sel as isize + delta).clamp(0, len as isize - 1) as usize;
     }
     /// Keeps the selection inside a window of `height` rows.
-    pub fn follow(&mut self, height: usize, len: usize) {
+    pub(crate) fn follow(&mut self, height: usize, len: usize) {
         let h = height.max(1);
         if self.sel < self.off {
             self.off = self.sel;
@@ -106,7 +106,7 @@ pub struct Loaded {
 const EXPAND_LIMIT: usize = 5000;
 
 impl Loaded {
-    pub fn new(a: Arc<Analysis>) -> Loaded {
+    pub(crate) fn new(a: Arc<Analysis>) -> Loaded {
         let model = Model::new(a);
         let layer = model.layer_count().saturating_sub(1);
         let tree_opts = TreeOpts {
@@ -160,7 +160,7 @@ impl Loaded {
 
     /// Rebuilds the tree rows after a change of layer or options, keeping the selected path
     /// (or its nearest shown ancestor) selected.
-    pub fn rebuild(&mut self) {
+    pub(crate) fn rebuild(&mut self) {
         let keep = self.tree_rows.get(self.tree.sel).map(|r| r.path);
         self.tree_opts.lowest = match (self.hide_base, self.base) {
             (true, Some(b)) => b + 1,
@@ -211,14 +211,14 @@ impl Loaded {
     }
 
     /// The external finding selected in the findings pane, if one is.
-    pub fn selected_external(&self) -> Option<&Reconciled> {
+    pub(crate) fn selected_external(&self) -> Option<&Reconciled> {
         match self.finding_row(self.findings.sel)? {
             FindingRow::External(i) => self.external.get(i),
             FindingRow::Own(_) => None,
         }
     }
 
-    pub fn row_index(&self, p: PathId) -> Option<usize> {
+    pub(crate) fn row_index(&self, p: PathId) -> Option<usize> {
         self.tree_rows.iter().position(|r| r.path == p)
     }
 
@@ -227,7 +227,7 @@ impl Loaded {
     }
 
     /// The file version the selection shows (a ghost: the version it removed).
-    pub fn selected_content(&self) -> Option<(usize, u32)> {
+    pub(crate) fn selected_content(&self) -> Option<(usize, u32)> {
         let r = self.selected_row()?;
         let a = self.analysis();
         let v = a.tree.state_at(r.path, self.layer)?;

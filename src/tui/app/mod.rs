@@ -26,7 +26,6 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
-use layerscope_core::analysis::Analysis;
 use layerscope_core::layer::PassState;
 
 use crate::tui::action::{Action, Cmd, Effect, WorkerMsg};
@@ -44,9 +43,9 @@ pub use overlays::{Overlay, PromptKind};
 pub struct Loading {
     pub pass: Arc<PassState>,
     /// Bytes streamed from a daemon so far, and the total when known.
-    pub fetch: Arc<Fetch>,
-    pub compressed_total: u64,
-    pub layers_total: usize,
+    pub(crate) fetch: Arc<Fetch>,
+    pub(crate) compressed_total: u64,
+    pub(crate) layers_total: usize,
 }
 
 pub enum Phase {
@@ -57,7 +56,7 @@ pub enum Phase {
 
 /// Everything about the screen that is not the image: size, focus, overlay, message, keys.
 pub struct Ui {
-    pub keymap: Arc<Keymap>,
+    pub(crate) keymap: Arc<Keymap>,
     pub width: u16,
     pub height: u16,
     pub focus: Pane,
@@ -66,12 +65,12 @@ pub struct Ui {
     /// One-line message in the status bar (text, is an error); cleared by the next key.
     pub message: Option<(String, bool)>,
     /// What was opened, for the title while loading.
-    pub source_name: String,
+    pub(crate) source_name: String,
     pub quit: bool,
     /// Rule id -> what the rule finds (from the scanner), for the explain overlay.
-    pub rules: Arc<HashMap<String, String>>,
+    pub(crate) rules: Arc<HashMap<String, String>>,
     /// Where the user's `keys.toml` goes (named in the help), found once, not while drawing.
-    pub keys_file: Option<PathBuf>,
+    pub(crate) keys_file: Option<PathBuf>,
 }
 
 pub struct App {
@@ -96,7 +95,7 @@ fn status_lines(loaded: Option<&Loaded>) -> u16 {
 
 impl Ui {
     fn areas(&self, status_h: u16) -> Areas {
-        layout::compute_with_status(
+        layout::compute(
             Rect::new(0, 0, self.width, self.height),
             self.zoom.then_some(self.focus),
             status_h,
@@ -138,13 +137,6 @@ impl App {
         }
     }
 
-    /// An app with an analysis already loaded (benchmarks).
-    pub fn ready(a: Arc<Analysis>, width: u16, height: u16) -> App {
-        let mut app = App::new(Arc::new(Keymap::default()), "", width, height);
-        let _ = app.update(Action::Worker(WorkerMsg::Loaded(Ok(a))));
-        app
-    }
-
     /// Shows these counters on the loading screen (the load worker writes them).
     pub(crate) fn watch_load(&mut self, pass: Arc<PassState>, fetch: Arc<Fetch>) {
         if let Phase::Loading(l) = &mut self.phase {
@@ -175,7 +167,7 @@ impl App {
         self.ui.areas(self.status_height())
     }
 
-    pub fn status_height(&self) -> u16 {
+    pub(crate) fn status_height(&self) -> u16 {
         status_lines(self.loaded())
     }
 

@@ -51,7 +51,7 @@ impl DrawContext<'_> {
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let area = f.area();
     let ui = &app.ui;
-    let areas = layout::compute_with_status(area, ui.zoom.then_some(ui.focus), app.status_height());
+    let areas = layout::compute(area, ui.zoom.then_some(ui.focus), app.status_height());
     match &app.phase {
         Phase::Loading(p) => loading::loading(f, areas.main, app, p, theme),
         Phase::Failed(e) => loading::failed(f, areas.main, app, e, theme),
