@@ -401,7 +401,10 @@ fn key_hints_follow_a_keys_toml_rebinding() {
 
     keys(&mut app, &a, &["?"]);
     let s = status(&app);
-    assert!(s.contains("Ctrl+g close") && s.contains("j/k scroll"), "{s}");
+    assert!(
+        s.contains("Ctrl+g close") && s.contains("j/k scroll"),
+        "{s}"
+    );
     keys(&mut app, &a, &["ctrl+g"]);
 
     // The tree's empty-filter note names the key that clears the filter.

@@ -97,7 +97,6 @@ pub(crate) fn mode_string(kind_letter: char, mode: u32) -> String {
     s
 }
 
-
 /// Cuts a string to at most `width` terminal columns, ending with `…` when cut.
 pub(crate) fn truncate(s: &str, width: usize) -> String {
     let total = self::width(s);
@@ -131,7 +130,6 @@ pub(crate) fn width(s: &str) -> usize {
 mod tests {
     use super::*;
 
-
     #[test]
     fn modes_and_sizes() {
         assert_eq!(mode_string('-', 0o755), "-rwxr-xr-x");
@@ -141,7 +139,6 @@ mod tests {
         assert_eq!(human(1_500), "1.5 kB");
         assert_eq!(human(123_456_789), "123 MB");
     }
-
 
     #[test]
     fn lines_are_cleaned() {
