@@ -4,7 +4,8 @@
 use layerscope_core::external::Reconciled;
 use layerscope_core::findings::FindingSource;
 
-use super::{App, FindingRow, ListState, Overlay, Session};
+use super::loaded::{FindingRow, ListState};
+use super::state::{App, Overlay, Session};
 use crate::tui::action::Effect;
 use crate::tui::pane::Pane;
 

@@ -1,6 +1,6 @@
 //! The history pane: choosing the layer, and the base-image mark (set by hand, hidden on request).
 
-use super::Session;
+use super::state::Session;
 use crate::tui::action::{Cmd, Effect};
 use crate::tui::keymap::KeyContext;
 

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use layerscope_core::goto::Goto;
 use layerscope_core::paths::{PathId, ROOT};
 
-use super::{App, ListState, Overlay, PromptKind, SearchState, Session, Ui};
+use super::loaded::{ListState, SearchState};
+use super::state::{App, Overlay, PromptKind, Session, Ui};
 use crate::tui::action::{Cmd, Effect, ExportFail, ExportReq};
 use crate::tui::pane::Pane;
 use crate::tui::search::Hit;

@@ -1,7 +1,7 @@
 //! Moving around: focus and Tab order, zoom, the mouse, and moving the focused pane's selection
 //! or scroll (each pane's own reaction lives in its file).
 
-use super::Session;
+use super::state::{Overlay, Session};
 use crate::tui::action::{Effect, MouseKind};
 use crate::tui::filetree::{F_COLLAPSED, F_DIR, F_KIDS};
 use crate::tui::pane::Pane;
@@ -95,7 +95,7 @@ impl Session<'_> {
     }
 
     pub(super) fn on_mouse(&mut self, kind: MouseKind, x: u16, y: u16, fx: &mut Vec<Effect>) {
-        if !matches!(self.ui.overlay, super::Overlay::None) {
+        if !matches!(self.ui.overlay, Overlay::None) {
             return;
         }
         let areas = self.areas();

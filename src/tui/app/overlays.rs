@@ -3,45 +3,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, ListState, Session, Ui};
-use crate::tui::action::{Action, Cmd, Effect, ExportReq};
+use super::state::{App, Overlay, PromptKind, Session, Ui};
+use crate::tui::action::{Action, Cmd, Effect};
 use crate::tui::key::Key;
 use crate::tui::keymap::{self, KeyContext};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PromptKind {
-    Filter,
-    Search,
-    Export,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Overlay {
-    None,
-    Help {
-        scroll: usize,
-    },
-    Prompt {
-        kind: PromptKind,
-        text: String,
-    },
-    Confirm {
-        req: ExportReq,
-        message: String,
-    },
-    Results {
-        list: ListState,
-    },
-    Explain {
-        finding: usize,
-        scroll: usize,
-    },
-    /// Details of a finding from another scanner's report (index into `Loaded::external`).
-    ExplainExternal {
-        index: usize,
-        scroll: usize,
-    },
-}
 
 /// Text prompts take raw keys (only their fixed keys are commands); everything else goes
 /// through the keymap of the focused pane.

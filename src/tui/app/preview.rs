@@ -1,7 +1,7 @@
 //! The preview pane: asking the worker for the selected file version, diff mode, revealing
 //! secrets, and paging through a large file chunk by chunk.
 
-use super::Session;
+use super::state::Session;
 use crate::tui::action::{Cmd, Effect};
 use crate::tui::pane::Pane;
 use crate::tui::preview::{Body, PreviewDoc, PreviewReq};

@@ -1,6 +1,6 @@
 //! The file tree pane: which changes are shown, folding, the path filter, sorting.
 
-use super::{Overlay, PromptKind, Session};
+use super::state::{Overlay, PromptKind, Session};
 use crate::tui::action::{Cmd, Effect};
 use crate::tui::filetree::{F_COLLAPSED, F_KIDS};
 use crate::tui::pane::Pane;

@@ -14,7 +14,7 @@ use crate::tui::keymap::KeyContext;
 use crate::tui::text::clean;
 use crate::tui::theme::Theme;
 use crate::tui::ui::findings::{agreement_style, external_place, finding_place, sev_label};
-use crate::tui::ui::{block, centered};
+use crate::tui::ui::widgets::{block, centered};
 
 pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, finding: usize, scroll: usize, t: &Theme) {
     let Some(v) = app.loaded() else { return };

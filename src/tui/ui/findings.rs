@@ -16,7 +16,7 @@ use crate::tui::app::FindingRow;
 use crate::tui::pane::Pane;
 use crate::tui::text::{clean, truncate};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{block, pad, DrawContext};
+use crate::tui::ui::widgets::{block, pad, DrawContext};
 
 pub(super) fn sev_label(s: Severity, t: &Theme) -> Span<'static> {
     let (txt, st) = match s {

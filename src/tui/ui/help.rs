@@ -8,7 +8,7 @@ use ratatui::Frame;
 use crate::tui::app::App;
 use crate::tui::text::clean;
 use crate::tui::theme::Theme;
-use crate::tui::ui::{block, centered};
+use crate::tui::ui::widgets::{block, centered};
 
 pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, scroll: usize, theme: &Theme) {
     let r = centered(area, 80, area.height.saturating_sub(2).max(3));

@@ -11,7 +11,7 @@ use layerscope_core::image::short_created_by;
 
 use crate::tui::pane::Pane;
 use crate::tui::text::{clean, human, truncate};
-use crate::tui::ui::{block, pad, DrawContext};
+use crate::tui::ui::widgets::{block, pad, DrawContext};
 
 fn step_text(a: &Analysis, h: Option<usize>, layer: Option<usize>, reveal: bool) -> String {
     match h.and_then(|i| a.history.get(i)) {

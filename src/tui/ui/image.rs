@@ -7,7 +7,7 @@ use ratatui::Frame;
 
 use crate::tui::pane::Pane;
 use crate::tui::text::{clean, human};
-use crate::tui::ui::{block, DrawContext};
+use crate::tui::ui::widgets::{block, DrawContext};
 
 pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
     let v = c.loaded;

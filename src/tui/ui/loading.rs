@@ -12,7 +12,7 @@ use crate::tui::app::{App, Loading};
 use crate::tui::keymap::KeyContext;
 use crate::tui::text::{clean, human, truncate};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{block, centered};
+use crate::tui::ui::widgets::{block, centered};
 
 pub(super) fn loading(f: &mut Frame, area: Rect, app: &App, p: &Loading, theme: &Theme) {
     // Live counters: a relaxed read of what the load worker has counted so far.

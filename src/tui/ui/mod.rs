@@ -16,36 +16,15 @@ mod prompt;
 mod search_results;
 mod status;
 mod tree;
+mod widgets;
 
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
-use crate::tui::app::{App, Loaded, Overlay, Phase};
+use crate::tui::app::{App, Overlay, Phase};
 use crate::tui::pane::Pane;
 use crate::tui::theme::Theme;
-
-/// What a pane of a loaded image is drawn from.
-pub(crate) struct DrawContext<'a> {
-    pub(crate) app: &'a App,
-    pub(crate) loaded: &'a Loaded,
-    pub(crate) theme: &'a Theme,
-}
-
-impl DrawContext<'_> {
-    fn focused(&self, p: Pane) -> bool {
-        self.app.ui.focus == p
-    }
-    fn sel_style(&self, p: Pane) -> Style {
-        if self.focused(p) {
-            self.theme.selected
-        } else {
-            self.theme.selected_unfocused
-        }
-    }
-}
+use widgets::DrawContext;
 
 /// Draws one frame.
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
@@ -91,39 +70,4 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             explain::draw_external(f, area, app, *index, *scroll, theme)
         }
     }
-}
-
-/// A bordered pane with its title; the focused one stands out.
-fn block<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
-    let (bs, ts) = if focused {
-        (theme.border_focus, theme.border_focus)
-    } else {
-        (theme.border, theme.title)
-    };
-    let mut title: Line = title.into();
-    title = title.style(ts);
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(bs)
-        .title(title)
-}
-
-fn centered(area: Rect, pct_w: u16, h: u16) -> Rect {
-    let w = (area.width as u32 * pct_w as u32 / 100).max(40.min(area.width as u32)) as u16;
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width.saturating_sub(w)) / 2,
-        area.y + (area.height.saturating_sub(h)) / 2,
-        w,
-        h,
-    )
-}
-
-/// Pads a line to `w` columns so a selection highlight covers the whole row.
-fn pad(mut spans: Vec<Span<'static>>, w: usize, style: Style) -> Line<'static> {
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    if used < w {
-        spans.push(Span::raw(" ".repeat(w - used)));
-    }
-    Line::from(spans).style(style)
 }

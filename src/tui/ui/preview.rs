@@ -11,7 +11,7 @@ use crate::tui::pane::Pane;
 use crate::tui::preview::{Body, DiffKind};
 use crate::tui::text::{clean, human, truncate};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{block, DrawContext};
+use crate::tui::ui::widgets::{block, DrawContext};
 use layerscope_core::secrets::Piece;
 
 pub(crate) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {

@@ -10,7 +10,7 @@ use crate::tui::app::PromptKind;
 use crate::tui::keymap::{CONFIRM_NO, CONFIRM_YES, PROMPT_ACCEPT, PROMPT_CANCEL};
 use crate::tui::text::{clean, width};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{block, centered};
+use crate::tui::ui::widgets::{block, centered};
 
 pub(super) fn draw(f: &mut Frame, area: Rect, kind: PromptKind, text: &str, theme: &Theme) {
     let title = match kind {

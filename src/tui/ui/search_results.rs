@@ -10,7 +10,7 @@ use ratatui::Frame;
 use crate::tui::app::{App, ListState};
 use crate::tui::text::{clean, truncate};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{block, centered, pad};
+use crate::tui::ui::widgets::{block, centered, pad};
 
 pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, list: ListState, t: &Theme) {
     let Some(v) = app.loaded() else { return };

@@ -13,7 +13,7 @@ use crate::tui::filetree::{
 use crate::tui::keymap::KeyContext;
 use crate::tui::pane::Pane;
 use crate::tui::text::{clean_bytes, human, mode_string, truncate};
-use crate::tui::ui::{block, pad, DrawContext};
+use crate::tui::ui::widgets::{block, pad, DrawContext};
 use layerscope_core::layer::EntryKind;
 use layerscope_core::tree::Change;
 
