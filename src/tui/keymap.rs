@@ -1,5 +1,6 @@
 //! The keymap is data: a table of (context, key, command, description). The same table answers
-//! key lookups, generates the `?` help overlay and the status-line hints, and can be overridden
+//! key lookups, generates the `?` help overlay and the status-line hints, names the key in every
+//! message that mentions one (`Keymap::hint`), and can be overridden
 //! from `$XDG_CONFIG_HOME/layerscope/keys.toml` (or `~/.config/layerscope/keys.toml`):
 //!
 //! ```toml
@@ -636,5 +637,23 @@ mod tests {
             km.lookup(KeyContext::Tree, Key::parse("space").unwrap()),
             None
         );
+    }
+
+    #[test]
+    fn hints_name_the_key_that_works_there() {
+        let km = Keymap::default();
+        assert_eq!(km.hint(KeyContext::Preview, Cmd::Reveal), "r");
+        assert_eq!(km.hint(KeyContext::Tree, Cmd::Search), "s");
+        let toggles = [Cmd::ToggleAdded, Cmd::ToggleRemoved];
+        assert_eq!(km.hint_group(KeyContext::Tree, &toggles), "Ctrl+a/r");
+        let mut km = Keymap::default();
+        // A pane binding that takes a global key hides it there: the hint names another key.
+        let errs = km.apply_toml("[tree]\nexport = \"s\"\n[global]\nsearch = [\"s\", \"F\"]\n");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(km.hint(KeyContext::Tree, Cmd::Search), "F");
+        assert_eq!(km.hint(KeyContext::History, Cmd::Search), "s");
+        let errs = km.apply_toml("[global]\nsearch = []\n");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(km.hint(KeyContext::History, Cmd::Search), "(unbound)");
     }
 }
