@@ -50,20 +50,6 @@ pub enum Cmd {
     Zoom,
 }
 
-/// Progress of the loading pass, read from the shared counters by the event loop.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
-    pub compressed_read: u64,
-    pub compressed_total: u64,
-    pub uncompressed_read: u64,
-    pub entries: u64,
-    pub layers_done: usize,
-    pub layers_total: usize,
-    /// Bytes streamed from a daemon so far, and the total when known.
-    pub fetched: u64,
-    pub fetch_total: u64,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MouseKind {
     Click,
@@ -108,7 +94,6 @@ pub enum Action {
     Submit,
     Resize(u16, u16),
     Mouse(MouseKind, u16, u16),
-    Progress(Progress),
     Worker(WorkerMsg),
 }
 

@@ -31,7 +31,7 @@ impl Default for Shown {
 }
 
 impl Shown {
-    pub fn shows(&self, c: Change) -> bool {
+    pub(crate) fn shows(&self, c: Change) -> bool {
         match c {
             Change::Added => self.added,
             Change::Modified => self.modified,
@@ -73,18 +73,18 @@ impl Default for TreeOpts {
 }
 
 impl TreeOpts {
-    pub fn collapsed(&self, p: PathId) -> bool {
+    pub(crate) fn collapsed(&self, p: PathId) -> bool {
         self.collapse_default != self.toggled.contains(&p)
     }
 }
 
-pub const F_DIR: u8 = 1;
-pub const F_COLLAPSED: u8 = 2;
-pub const F_GHOST: u8 = 4;
-pub const F_FINDING: u8 = 8;
-pub const F_KIDS: u8 = 16;
+pub(crate) const F_DIR: u8 = 1;
+pub(crate) const F_COLLAPSED: u8 = 2;
+pub(crate) const F_GHOST: u8 = 4;
+pub(crate) const F_FINDING: u8 = 8;
+pub(crate) const F_KIDS: u8 = 16;
 /// Shown only because something below it is (not itself in the view).
-pub const F_CONTEXT: u8 = 32;
+pub(crate) const F_CONTEXT: u8 = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -99,13 +99,13 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn is(&self, f: u8) -> bool {
+    pub(crate) fn is(&self, f: u8) -> bool {
         self.flags & f != 0
     }
 }
 
 /// Is this removal a ghost: a file whose bytes still sit in a lower layer?
-pub fn is_ghost(a: &Analysis, v: &Version) -> bool {
+pub(crate) fn is_ghost(a: &Analysis, v: &Version) -> bool {
     if v.change != Change::Removed {
         return false;
     }
@@ -116,7 +116,7 @@ pub fn is_ghost(a: &Analysis, v: &Version) -> bool {
 }
 
 /// The version whose bytes a view of `v` shows: itself, or for a ghost the version it removed.
-pub fn content_version<'a>(a: &'a Analysis, v: &'a Version) -> Option<&'a Version> {
+pub(crate) fn content_version<'a>(a: &'a Analysis, v: &'a Version) -> Option<&'a Version> {
     if v.change == Change::Removed {
         a.tree.previous(v.path, v.layer as usize)
     } else {
@@ -125,7 +125,7 @@ pub fn content_version<'a>(a: &'a Analysis, v: &'a Version) -> Option<&'a Versio
 }
 
 /// Answers "does this file version hold a finding?" for the `!` marks.
-pub trait Marks {
+pub(crate) trait Marks {
     fn marked(&self, layer: usize, entry: u32) -> bool;
 }
 
@@ -143,7 +143,7 @@ struct Info {
 }
 
 /// Builds the visible rows of the tree as of `layer`.
-pub fn build(a: &Analysis, layer: usize, opts: &TreeOpts, marks: &dyn Marks) -> Vec<Row> {
+pub(crate) fn build(a: &Analysis, layer: usize, opts: &TreeOpts, marks: &dyn Marks) -> Vec<Row> {
     if a.tree.layer_count == 0 || layer >= a.tree.layer_count {
         return Vec::new();
     }
@@ -152,7 +152,7 @@ pub fn build(a: &Analysis, layer: usize, opts: &TreeOpts, marks: &dyn Marks) -> 
     info.resize_with(n, || None);
     let needle = opts.filter.to_lowercase();
     let mut path_buf = String::new();
-    let ctx = Ctx {
+    let ctx = TreeWalk {
         a,
         layer,
         opts,
@@ -167,7 +167,7 @@ pub fn build(a: &Analysis, layer: usize, opts: &TreeOpts, marks: &dyn Marks) -> 
     rows
 }
 
-struct Ctx<'a> {
+struct TreeWalk<'a> {
     a: &'a Analysis,
     layer: usize,
     opts: &'a TreeOpts,
@@ -175,7 +175,7 @@ struct Ctx<'a> {
     needle: &'a str,
 }
 
-impl Ctx<'_> {
+impl TreeWalk<'_> {
     /// Post-order: decides whether `p` is visible and sums visible sizes. Returns visibility.
     fn visit(&self, p: PathId, info: &mut [Option<Info>], path_buf: &mut String) -> bool {
         let a = self.a;

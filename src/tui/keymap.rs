@@ -1,5 +1,6 @@
 //! The keymap is data: a table of (context, key, command, description). The same table answers
-//! key lookups, generates the `?` help overlay and the status-line hints, and can be overridden
+//! key lookups, generates the `?` help overlay and the status-line hints, names the key in every
+//! message that mentions one (`Keymap::hint`), and can be overridden
 //! from `$XDG_CONFIG_HOME/layerscope/keys.toml` (or `~/.config/layerscope/keys.toml`):
 //!
 //! ```toml
@@ -15,13 +16,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use serde::Deserialize;
 
 use crate::tui::action::Cmd;
+use crate::tui::key::Key;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Ctx {
+pub(crate) enum KeyContext {
     Global,
     History,
     Tree,
@@ -30,406 +32,339 @@ pub enum Ctx {
     Details,
 }
 
-impl Ctx {
-    pub const ALL: [Ctx; 6] = [
-        Ctx::Global,
-        Ctx::History,
-        Ctx::Tree,
-        Ctx::Preview,
-        Ctx::Findings,
-        Ctx::Details,
+impl KeyContext {
+    pub(crate) const ALL: [KeyContext; 6] = [
+        KeyContext::Global,
+        KeyContext::History,
+        KeyContext::Tree,
+        KeyContext::Preview,
+        KeyContext::Findings,
+        KeyContext::Details,
     ];
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
-            Ctx::Global => "global",
-            Ctx::History => "history",
-            Ctx::Tree => "tree",
-            Ctx::Preview => "preview",
-            Ctx::Findings => "findings",
-            Ctx::Details => "details",
+            KeyContext::Global => "global",
+            KeyContext::History => "history",
+            KeyContext::Tree => "tree",
+            KeyContext::Preview => "preview",
+            KeyContext::Findings => "findings",
+            KeyContext::Details => "details",
         }
     }
     fn title(self) -> &'static str {
         match self {
-            Ctx::Global => "Everywhere",
-            Ctx::History => "History / layers",
-            Ctx::Tree => "File tree",
-            Ctx::Preview => "Preview",
-            Ctx::Findings => "Findings",
-            Ctx::Details => "Layer / image details",
+            KeyContext::Global => "Everywhere",
+            KeyContext::History => "History / layers",
+            KeyContext::Tree => "File tree",
+            KeyContext::Preview => "Preview",
+            KeyContext::Findings => "Findings",
+            KeyContext::Details => "Layer / image details",
         }
     }
 }
 
-/// A key with its modifiers, normalised (shift folded into the character).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
-}
-
-impl Key {
-    pub fn new(code: KeyCode, mods: KeyModifiers) -> Key {
-        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
-        let code = match code {
-            KeyCode::Char(c) => {
-                mods.remove(KeyModifiers::SHIFT);
-                if mods.contains(KeyModifiers::CONTROL) {
-                    KeyCode::Char(c.to_ascii_lowercase())
-                } else {
-                    KeyCode::Char(c)
-                }
-            }
-            KeyCode::BackTab => {
-                mods.remove(KeyModifiers::SHIFT);
-                KeyCode::BackTab
-            }
-            c => c,
-        };
-        Key { code, mods }
-    }
-
-    pub fn from_event(e: &KeyEvent) -> Key {
-        Key::new(e.code, e.modifiers)
-    }
-
-    pub fn parse(s: &str) -> Result<Key, String> {
-        let mut mods = KeyModifiers::NONE;
-        let mut rest = s.trim();
-        if rest.len() > 1 {
-            loop {
-                let lower = rest.to_ascii_lowercase();
-                if let Some(r) = lower.strip_prefix("ctrl+").or(lower.strip_prefix("c-")) {
-                    mods |= KeyModifiers::CONTROL;
-                    rest = &rest[rest.len() - r.len()..];
-                } else if let Some(r) = lower.strip_prefix("alt+").or(lower.strip_prefix("m-")) {
-                    mods |= KeyModifiers::ALT;
-                    rest = &rest[rest.len() - r.len()..];
-                } else if let Some(r) = lower.strip_prefix("shift+") {
-                    mods |= KeyModifiers::SHIFT;
-                    rest = &rest[rest.len() - r.len()..];
-                } else {
-                    break;
-                }
-                if rest.len() <= 1 {
-                    break;
-                }
-            }
-        }
-        let code = match rest.to_ascii_lowercase().as_str() {
-            "space" => KeyCode::Char(' '),
-            "enter" | "return" => KeyCode::Enter,
-            "esc" | "escape" => KeyCode::Esc,
-            "tab" if mods.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
-            "tab" => KeyCode::Tab,
-            "backtab" => KeyCode::BackTab,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
-            "pgup" | "pageup" => KeyCode::PageUp,
-            "pgdn" | "pgdown" | "pagedown" => KeyCode::PageDown,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "backspace" => KeyCode::Backspace,
-            "delete" | "del" => KeyCode::Delete,
-            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
-                KeyCode::F(f[1..].parse().unwrap_or(1))
-            }
-            _ => {
-                let mut cs = rest.chars();
-                match (cs.next(), cs.next()) {
-                    (Some(c), None) => {
-                        if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() {
-                            KeyCode::Char(c.to_ascii_uppercase())
-                        } else {
-                            KeyCode::Char(c)
-                        }
-                    }
-                    _ => return Err(format!("unknown key {s:?}")),
-                }
-            }
-        };
-        Ok(Key::new(code, mods))
-    }
-
-    pub fn display(&self) -> String {
-        let mut s = String::new();
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            s.push_str("Ctrl+");
-        }
-        if self.mods.contains(KeyModifiers::ALT) {
-            s.push_str("Alt+");
-        }
-        if self.mods.contains(KeyModifiers::SHIFT) {
-            s.push_str("Shift+");
-        }
-        let name = match self.code {
-            KeyCode::Char(' ') => "Space".to_string(),
-            KeyCode::Char(c) => c.to_string(),
-            KeyCode::Enter => "Enter".into(),
-            KeyCode::Esc => "Esc".into(),
-            KeyCode::Tab => "Tab".into(),
-            KeyCode::BackTab => "Shift+Tab".into(),
-            KeyCode::Up => "↑".into(),
-            KeyCode::Down => "↓".into(),
-            KeyCode::Left => "←".into(),
-            KeyCode::Right => "→".into(),
-            KeyCode::PageUp => "PgUp".into(),
-            KeyCode::PageDown => "PgDn".into(),
-            KeyCode::Home => "Home".into(),
-            KeyCode::End => "End".into(),
-            KeyCode::Backspace => "Backspace".into(),
-            KeyCode::Delete => "Del".into(),
-            KeyCode::F(n) => format!("F{n}"),
-            other => format!("{other:?}"),
-        };
-        s.push_str(&name);
-        s
-    }
-}
+/// The keys of the text prompts and of the overwrite question. Fixed, not in `keys.toml`: every
+/// other key typed there is text.
+pub(crate) const PROMPT_ACCEPT: Key = Key {
+    code: KeyCode::Enter,
+    mods: KeyModifiers::NONE,
+};
+pub(crate) const PROMPT_CANCEL: Key = Key {
+    code: KeyCode::Esc,
+    mods: KeyModifiers::NONE,
+};
+pub(crate) const CONFIRM_YES: [char; 2] = ['y', 'Y'];
+pub(crate) const CONFIRM_NO: [char; 2] = ['n', 'N'];
 
 #[derive(Clone, Debug)]
-pub struct Binding {
-    pub ctx: Ctx,
-    pub key: Key,
-    pub cmd: Cmd,
-    pub desc: &'static str,
+pub(crate) struct Binding {
+    pub(crate) ctx: KeyContext,
+    pub(crate) key: Key,
+    pub(crate) cmd: Cmd,
+    pub(crate) desc: &'static str,
     /// Shown in the status line of the pane when true.
-    pub hint: bool,
+    pub(crate) hint: bool,
 }
 
 /// The defaults: (context, keys, command, description, status-line hint).
-const DEFAULTS: &[(Ctx, &[&str], Cmd, &str, bool)] = &[
-    (Ctx::Global, &["q", "ctrl+c"], Cmd::Quit, "quit", true),
-    (Ctx::Global, &["tab"], Cmd::NextPane, "next pane", true),
+const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
     (
-        Ctx::Global,
+        KeyContext::Global,
+        &["q", "ctrl+c"],
+        Cmd::Quit,
+        "quit",
+        true,
+    ),
+    (
+        KeyContext::Global,
+        &["tab"],
+        Cmd::NextPane,
+        "next pane",
+        true,
+    ),
+    (
+        KeyContext::Global,
         &["backtab"],
         Cmd::PrevPane,
         "previous pane",
         false,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["?", "f1"],
         Cmd::Help,
         "help (this list)",
         true,
     ),
-    (Ctx::Global, &["k", "up"], Cmd::Up, "move up", false),
-    (Ctx::Global, &["j", "down"], Cmd::Down, "move down", false),
-    (Ctx::Global, &["pgup"], Cmd::PageUp, "page up", false),
-    (Ctx::Global, &["pgdn"], Cmd::PageDown, "page down", false),
-    (Ctx::Global, &["g", "home"], Cmd::Top, "first line", false),
-    (Ctx::Global, &["G", "end"], Cmd::Bottom, "last line", false),
+    (KeyContext::Global, &["k", "up"], Cmd::Up, "move up", false),
     (
-        Ctx::Global,
+        KeyContext::Global,
+        &["j", "down"],
+        Cmd::Down,
+        "move down",
+        false,
+    ),
+    (KeyContext::Global, &["pgup"], Cmd::PageUp, "page up", false),
+    (
+        KeyContext::Global,
+        &["pgdn"],
+        Cmd::PageDown,
+        "page down",
+        false,
+    ),
+    (
+        KeyContext::Global,
+        &["g", "home"],
+        Cmd::Top,
+        "first line",
+        false,
+    ),
+    (
+        KeyContext::Global,
+        &["G", "end"],
+        Cmd::Bottom,
+        "last line",
+        false,
+    ),
+    (
+        KeyContext::Global,
         &["esc"],
         Cmd::Cancel,
         "close overlay / clear filter / cancel loading",
         false,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["ctrl+a", "A"],
         Cmd::ToggleAdded,
         "show/hide added files",
         false,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["ctrl+r", "R"],
         Cmd::ToggleRemoved,
         "show/hide removed files and ghosts",
         false,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["ctrl+m", "M"],
         Cmd::ToggleModified,
         "show/hide modified files (Ctrl+M is Enter in most terminals: use M)",
         false,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["ctrl+u", "U"],
         Cmd::ToggleUnchanged,
         "show/hide unchanged files",
         false,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["ctrl+l"],
         Cmd::ToggleAggregated,
         "tree: this layer's changes / everything up to it",
         true,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["ctrl+b"],
         Cmd::ToggleAttributes,
         "tree: mode, uid:gid, size columns",
         false,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["/", "ctrl+f"],
         Cmd::Filter,
         "filter the tree by path",
         true,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["s"],
         Cmd::Search,
         "search file contents (every layer, ghosts too)",
         true,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["S"],
         Cmd::SearchResults,
         "show the last search's results",
         false,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["z"],
         Cmd::HideBase,
         "hide/show the base image's layers",
         false,
     ),
     (
-        Ctx::Global,
+        KeyContext::Global,
         &["f"],
         Cmd::Zoom,
         "zoom the focused pane",
         false,
     ),
     (
-        Ctx::History,
+        KeyContext::History,
         &["enter", "l", "right"],
         Cmd::Open,
         "go to this layer's files",
         true,
     ),
     (
-        Ctx::History,
+        KeyContext::History,
         &["b"],
         Cmd::SetBase,
         "mark base image: this layer and those below",
         true,
     ),
     (
-        Ctx::Tree,
+        KeyContext::Tree,
         &["space"],
         Cmd::ToggleCollapse,
         "collapse/expand directory",
         true,
     ),
     (
-        Ctx::Tree,
+        KeyContext::Tree,
         &["ctrl+space"],
         Cmd::ToggleCollapseAll,
         "collapse/expand all",
         false,
     ),
     (
-        Ctx::Tree,
+        KeyContext::Tree,
         &["h", "left"],
         Cmd::Left,
         "collapse / go to parent",
         false,
     ),
-    (Ctx::Tree, &["l", "right"], Cmd::Right, "expand", false),
-    (Ctx::Tree, &["enter"], Cmd::Open, "open preview", true),
     (
-        Ctx::Tree,
+        KeyContext::Tree,
+        &["l", "right"],
+        Cmd::Right,
+        "expand",
+        false,
+    ),
+    (
+        KeyContext::Tree,
+        &["enter"],
+        Cmd::Open,
+        "open preview",
+        true,
+    ),
+    (
+        KeyContext::Tree,
         &["o", "ctrl+o"],
         Cmd::SortBySize,
         "sort by name / size",
         false,
     ),
     (
-        Ctx::Tree,
+        KeyContext::Tree,
         &["d"],
         Cmd::ToggleDiff,
         "preview: content / diff",
         false,
     ),
     (
-        Ctx::Tree,
+        KeyContext::Tree,
         &["x"],
         Cmd::Export,
         "export this file version",
         true,
     ),
     (
-        Ctx::Preview,
+        KeyContext::Preview,
         &["d"],
         Cmd::ToggleDiff,
         "content / diff against the previous version",
         true,
     ),
     (
-        Ctx::Preview,
+        KeyContext::Preview,
         &["r"],
         Cmd::Reveal,
         "reveal/mask secrets",
         true,
     ),
     (
-        Ctx::Preview,
+        KeyContext::Preview,
         &["]", "n"],
         Cmd::NextChunk,
         "next part of a large file",
         true,
     ),
     (
-        Ctx::Preview,
+        KeyContext::Preview,
         &["[", "p"],
         Cmd::PrevChunk,
         "previous part",
         false,
     ),
     (
-        Ctx::Preview,
+        KeyContext::Preview,
         &["x"],
         Cmd::Export,
         "export this file version",
         true,
     ),
     (
-        Ctx::Preview,
+        KeyContext::Preview,
         &["h", "left"],
         Cmd::Left,
         "scroll left",
         false,
     ),
     (
-        Ctx::Preview,
+        KeyContext::Preview,
         &["l", "right"],
         Cmd::Right,
         "scroll right",
         false,
     ),
     (
-        Ctx::Findings,
+        KeyContext::Findings,
         &["enter"],
         Cmd::Open,
         "jump to the file and the match",
         true,
     ),
     (
-        Ctx::Findings,
+        KeyContext::Findings,
         &["e"],
         Cmd::Explain,
         "explain the finding",
         true,
     ),
     (
-        Ctx::Findings,
+        KeyContext::Findings,
         &["r"],
         Cmd::Reveal,
         "reveal/mask secrets",
@@ -439,7 +374,7 @@ const DEFAULTS: &[(Ctx, &[&str], Cmd, &str, bool)] = &[
 
 #[derive(Clone, Debug)]
 pub struct Keymap {
-    pub bindings: Vec<Binding>,
+    pub(crate) bindings: Vec<Binding>,
 }
 
 impl Default for Keymap {
@@ -462,33 +397,56 @@ impl Default for Keymap {
 
 impl Keymap {
     /// The command for a key in a context; the pane's own bindings win over global ones.
-    pub fn lookup(&self, ctx: Ctx, key: Key) -> Option<Cmd> {
-        let find = |c: Ctx| {
+    pub(crate) fn lookup(&self, ctx: KeyContext, key: Key) -> Option<Cmd> {
+        let find = |c: KeyContext| {
             self.bindings
                 .iter()
                 .find(|b| b.ctx == c && b.key == key)
                 .map(|b| b.cmd)
         };
-        if ctx != Ctx::Global {
+        if ctx != KeyContext::Global {
             if let Some(c) = find(ctx) {
                 return Some(c);
             }
         }
-        find(Ctx::Global)
+        find(KeyContext::Global)
     }
 
-    /// The first key bound to a command (for hints like "press x").
-    pub fn key_for(&self, ctx: Ctx, cmd: Cmd) -> Option<String> {
-        self.bindings
-            .iter()
-            .find(|b| (b.ctx == ctx || b.ctx == Ctx::Global) && b.cmd == cmd)
-            .map(|b| b.key.display())
+    /// The label of the key that runs `cmd` in `ctx` (the pane's own binding, else a global one
+    /// the pane does not shadow), for hints and messages that name a key.
+    pub(crate) fn hint(&self, ctx: KeyContext, cmd: Cmd) -> String {
+        let bound = |b: &&Binding| b.cmd == cmd && self.lookup(ctx, b.key) == Some(cmd);
+        let mine = self.bindings.iter().filter(|b| b.ctx == ctx).find(bound);
+        let global = || {
+            self.bindings
+                .iter()
+                .filter(|b| b.ctx == KeyContext::Global)
+                .find(bound)
+        };
+        mine.or_else(global)
+            .map_or_else(|| "(unbound)".to_string(), |b| b.key.display())
+    }
+
+    /// The keys of several commands in one hint: `Ctrl+a/r/m/u` when they share a modifier.
+    pub(crate) fn hint_group(&self, ctx: KeyContext, cmds: &[Cmd]) -> String {
+        let labels: Vec<String> = cmds.iter().map(|&c| self.hint(ctx, c)).collect();
+        let prefix = labels[0].rfind('+').map_or("", |i| &labels[0][..=i]);
+        if !prefix.is_empty()
+            && labels
+                .iter()
+                .all(|l| l.len() > prefix.len() && l.starts_with(prefix))
+        {
+            let rest: Vec<&str> = labels.iter().map(|l| &l[prefix.len()..]).collect();
+            format!("{prefix}{}", rest.join("/"))
+        } else {
+            labels.join("/")
+        }
     }
 
     /// The help overlay: one section per context, one line per command with all its keys.
-    pub fn help_lines(&self) -> Vec<(Option<&'static str>, String, &'static str)> {
+    pub(crate) fn help_lines(&self) -> Vec<(Option<&'static str>, String, &'static str)> {
         let mut out = Vec::new();
-        for ctx in Ctx::ALL {
+        for ctx in KeyContext::ALL {
             let mut rows: Vec<(Cmd, Vec<String>, &'static str)> = Vec::new();
             for b in self.bindings.iter().filter(|b| b.ctx == ctx) {
                 match rows.iter_mut().find(|r| r.0 == b.cmd) {
@@ -508,11 +466,11 @@ impl Keymap {
     }
 
     /// Status-line hints for a pane: its own, then the global ones.
-    pub fn hints(&self, ctx: Ctx) -> Vec<(String, &'static str)> {
+    pub(crate) fn hints(&self, ctx: KeyContext) -> Vec<(String, &'static str)> {
         let label = |b: &Binding| -> &'static str {
             match (b.ctx, b.cmd) {
-                (Ctx::History, Cmd::Open) => "files",
-                (_, Cmd::Open) if b.ctx == Ctx::Findings => "jump",
+                (KeyContext::History, Cmd::Open) => "files",
+                (_, Cmd::Open) if b.ctx == KeyContext::Findings => "jump",
                 (_, Cmd::Open) => "preview",
                 (_, Cmd::ToggleAggregated) => "layer/all",
                 (_, Cmd::Filter) => "filter",
@@ -538,7 +496,7 @@ impl Keymap {
         out.extend(
             self.bindings
                 .iter()
-                .filter(|b| b.ctx == Ctx::Global && b.hint)
+                .filter(|b| b.ctx == KeyContext::Global && b.hint)
                 .map(|b| (b.key.display(), label(b))),
         );
         out
@@ -553,7 +511,7 @@ impl Keymap {
             Err(e) => return vec![format!("keys.toml: {}", e.message())],
         };
         for (section, entries) in doc {
-            let Some(ctx) = Ctx::ALL.into_iter().find(|c| c.name() == section) else {
+            let Some(ctx) = KeyContext::ALL.into_iter().find(|c| c.name() == section) else {
                 errors.push(format!("keys.toml: unknown section [{section}]"));
                 continue;
             };
@@ -614,7 +572,7 @@ impl Keymap {
     }
 
     /// `$XDG_CONFIG_HOME/layerscope/keys.toml`, else `~/.config/layerscope/keys.toml`.
-    pub fn config_path() -> Option<PathBuf> {
+    pub(crate) fn config_path() -> Option<PathBuf> {
         let base = std::env::var_os("XDG_CONFIG_HOME")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -627,7 +585,7 @@ impl Keymap {
     }
 
     /// The defaults with the user's file applied, plus any problems with that file.
-    pub fn load() -> (Keymap, Vec<String>) {
+    pub(crate) fn load() -> (Keymap, Vec<String>) {
         let mut km = Keymap::default();
         let Some(p) = Keymap::config_path() else {
             return (km, Vec::new());
@@ -648,29 +606,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parse_keys() {
-        assert_eq!(
-            Key::parse("ctrl+a").unwrap(),
-            Key::new(KeyCode::Char('a'), KeyModifiers::CONTROL)
-        );
-        assert_eq!(
-            Key::parse("G").unwrap(),
-            Key::new(KeyCode::Char('G'), KeyModifiers::SHIFT)
-        );
-        assert_eq!(Key::parse("shift+tab").unwrap().code, KeyCode::BackTab);
-        assert_eq!(Key::parse("ctrl+space").unwrap().display(), "Ctrl+Space");
-        assert!(Key::parse("nope").is_err());
-    }
-
-    #[test]
     fn lookup_prefers_the_pane() {
         let km = Keymap::default();
         let enter = Key::parse("enter").unwrap();
-        assert_eq!(km.lookup(Ctx::Tree, enter), Some(Cmd::Open));
+        assert_eq!(km.lookup(KeyContext::Tree, enter), Some(Cmd::Open));
         let q = Key::parse("q").unwrap();
-        assert_eq!(km.lookup(Ctx::Tree, q), Some(Cmd::Quit));
+        assert_eq!(km.lookup(KeyContext::Tree, q), Some(Cmd::Quit));
         let d = Key::parse("d").unwrap();
-        assert_eq!(km.lookup(Ctx::History, d), None);
+        assert_eq!(km.lookup(KeyContext::History, d), None);
     }
 
     #[test]
@@ -681,15 +624,36 @@ mod tests {
         );
         assert_eq!(errs.len(), 1, "{errs:?}");
         let q = Key::parse("q").unwrap();
-        assert_eq!(km.lookup(Ctx::Global, q), None);
+        assert_eq!(km.lookup(KeyContext::Global, q), None);
         assert_eq!(
-            km.lookup(Ctx::Global, Key::parse("ctrl+q").unwrap()),
+            km.lookup(KeyContext::Global, Key::parse("ctrl+q").unwrap()),
             Some(Cmd::Quit)
         );
         assert_eq!(
-            km.lookup(Ctx::Tree, Key::parse("t").unwrap()),
+            km.lookup(KeyContext::Tree, Key::parse("t").unwrap()),
             Some(Cmd::ToggleCollapse)
         );
-        assert_eq!(km.lookup(Ctx::Tree, Key::parse("space").unwrap()), None);
+        assert_eq!(
+            km.lookup(KeyContext::Tree, Key::parse("space").unwrap()),
+            None
+        );
+    }
+
+    #[test]
+    fn hints_name_the_key_that_works_there() {
+        let km = Keymap::default();
+        assert_eq!(km.hint(KeyContext::Preview, Cmd::Reveal), "r");
+        assert_eq!(km.hint(KeyContext::Tree, Cmd::Search), "s");
+        let toggles = [Cmd::ToggleAdded, Cmd::ToggleRemoved];
+        assert_eq!(km.hint_group(KeyContext::Tree, &toggles), "Ctrl+a/r");
+        let mut km = Keymap::default();
+        // A pane binding that takes a global key hides it there: the hint names another key.
+        let errs = km.apply_toml("[tree]\nexport = \"s\"\n[global]\nsearch = [\"s\", \"F\"]\n");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(km.hint(KeyContext::Tree, Cmd::Search), "F");
+        assert_eq!(km.hint(KeyContext::History, Cmd::Search), "s");
+        let errs = km.apply_toml("[global]\nsearch = []\n");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(km.hint(KeyContext::History, Cmd::Search), "(unbound)");
     }
 }

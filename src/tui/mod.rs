@@ -8,14 +8,16 @@
 pub mod action;
 pub mod app;
 pub mod filetree;
+pub mod key;
 pub mod keymap;
 pub mod model;
+pub mod pane;
 pub mod preview;
 pub mod search;
-pub mod text;
+pub(crate) mod text;
 pub mod theme;
 pub mod ui;
-pub mod worker;
+pub(crate) mod worker;
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +33,7 @@ use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use action::{Action, Effect, MouseKind, Progress, WorkerMsg};
+use action::{Action, Effect, MouseKind, WorkerMsg};
 use app::{App, Phase};
 use keymap::Keymap;
 use layerscope_core::analysis::{Analysis, AnalyzeOptions};
@@ -42,7 +44,7 @@ use worker::{Event, Slot};
 
 /// Puts the terminal back: main screen, cooked mode, no mouse reporting, visible cursor.
 /// Safe to call more than once.
-pub fn restore_terminal() {
+pub(crate) fn restore_terminal() {
     let mut out = io::stdout();
     let _ = crossterm::execute!(
         out,
@@ -89,7 +91,7 @@ pub struct Triage {
 }
 
 /// Does the interactive view have a terminal to run in?
-pub fn check_terminal() -> anyhow::Result<()> {
+pub(crate) fn check_terminal() -> anyhow::Result<()> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         anyhow::bail!("the interactive view needs a terminal; use --json for a report");
     }
@@ -137,14 +139,14 @@ fn run_with(
 
     let mut app = App::new(Arc::new(keymap), input.to_string(), size.width, size.height);
     if let Some(sc) = &scanner {
-        app.rules = Arc::new(
+        app.ui.rules = Arc::new(
             sc.rules()
                 .map(|r| (r.id.to_string(), r.description.clone()))
                 .collect(),
         );
     }
     if !key_errors.is_empty() {
-        app.message = Some((key_errors.join("; "), true));
+        app.ui.message = Some((key_errors.join("; "), true));
     }
 
     let (tx, rx) = mpsc::channel::<Event>();
@@ -155,6 +157,7 @@ fn run_with(
         spool_compressed: true,
         ..opts.clone()
     };
+    app.watch_load(pass.clone(), fetch.clone());
     let preloaded = loaded.as_ref().map(|(a, _)| a.clone());
     if loaded.is_none() {
         worker::spawn_load(
@@ -172,7 +175,6 @@ fn run_with(
     let mut rt = Runtime {
         tx,
         pass,
-        fetch,
         analysis: preloaded,
         slot: Arc::new(Slot::default()),
         search: None,
@@ -207,26 +209,12 @@ fn run_with(
 struct Runtime {
     tx: mpsc::Sender<Event>,
     pass: Arc<PassState>,
-    fetch: Arc<worker::Fetch>,
     analysis: Option<Arc<Analysis>>,
     slot: Arc<Slot>,
     search: Option<Arc<PassState>>,
 }
 
 impl Runtime {
-    fn progress(&self) -> Progress {
-        Progress {
-            compressed_read: self.pass.compressed_read.load(Ordering::Relaxed),
-            compressed_total: 0,
-            uncompressed_read: self.pass.uncompressed_read.load(Ordering::Relaxed),
-            entries: self.pass.entries.load(Ordering::Relaxed),
-            layers_done: self.pass.layers_done.load(Ordering::Relaxed) as usize,
-            layers_total: 0,
-            fetched: self.fetch.done.load(Ordering::Relaxed),
-            fetch_total: self.fetch.total.load(Ordering::Relaxed),
-        }
-    }
-
     fn apply(&mut self, fx: Vec<Effect>) {
         for e in fx {
             match e {
@@ -278,7 +266,7 @@ fn spawn_input(tx: mpsc::Sender<Event>, stop: Arc<AtomicBool>) {
 }
 
 /// Maps a terminal event to an action.
-pub fn input_action(app: &App, e: &CEvent) -> Option<Action> {
+pub(crate) fn input_action(app: &App, e: &CEvent) -> Option<Action> {
     match e {
         CEvent::Key(k) if k.kind != KeyEventKind::Release => app.translate(k),
         CEvent::Mouse(m) => match m.kind {
@@ -305,8 +293,8 @@ fn event_loop(
 ) -> anyhow::Result<()> {
     term.draw(|f| ui::draw(f, app, theme))?;
     loop {
-        let busy =
-            matches!(app.phase, Phase::Loading(_)) || app.view().is_some_and(|v| v.search.running);
+        let busy = matches!(app.phase, Phase::Loading(_))
+            || app.loaded().is_some_and(|v| v.search.running);
         let timeout = Duration::from_millis(if busy { 100 } else { 1000 });
         let mut dirty = false;
         let first = match rx.recv_timeout(timeout) {
@@ -334,12 +322,12 @@ fn event_loop(
                 rt.apply(fx);
                 dirty = true;
             }
-            if app.quit {
+            if app.ui.quit {
                 return Ok(());
             }
         }
+        // The loading screen reads the pass's live counters: redraw on every tick.
         if matches!(app.phase, Phase::Loading(_)) {
-            let _ = app.update(Action::Progress(rt.progress()));
             dirty = true;
         }
         if dirty {

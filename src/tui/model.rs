@@ -26,8 +26,8 @@ impl HistRow {
 }
 
 pub struct Model {
-    pub a: Arc<Analysis>,
-    pub hist: Vec<HistRow>,
+    pub analysis: Arc<Analysis>,
+    pub history_rows: Vec<HistRow>,
     /// Guessed last layer of the base image (see `guess_base`).
     pub base_guess: Option<usize>,
     /// Findings per file version (layer, entry) -> indices into the findings list.
@@ -46,7 +46,7 @@ impl Marks for Model {
 }
 
 impl Model {
-    pub fn new(a: Arc<Analysis>) -> Model {
+    pub(crate) fn new(a: Arc<Analysis>) -> Model {
         let hist = history_rows(&a);
         let base_guess = guess_base(&a);
         let mut per_layer = vec![0; a.layers.len()];
@@ -78,8 +78,8 @@ impl Model {
         };
         order.sort_by_cached_key(key);
         Model {
-            a,
-            hist,
+            analysis: a,
+            history_rows: hist,
             base_guess,
             by_version,
             per_layer,
@@ -88,27 +88,22 @@ impl Model {
         }
     }
 
-    pub fn layer_count(&self) -> usize {
-        self.a.layers.len()
+    pub(crate) fn layer_count(&self) -> usize {
+        self.analysis.layers.len()
     }
 
     /// The badge count of a history row: its layer's file findings plus its own.
-    pub fn row_findings(&self, row: &HistRow) -> usize {
+    pub(crate) fn row_findings(&self, row: &HistRow) -> usize {
         row.layer
             .map_or(0, |l| self.per_layer.get(l).copied().unwrap_or(0))
             + row
                 .history
                 .map_or(0, |h| self.per_history.get(h).copied().unwrap_or(0))
     }
-
-    /// Index of the history row that made `layer`.
-    pub fn row_of_layer(&self, layer: usize) -> Option<usize> {
-        self.hist.iter().position(|r| r.layer == Some(layer))
-    }
 }
 
 /// Every history entry in build order; layers without a history entry are appended in order.
-pub fn history_rows(a: &Analysis) -> Vec<HistRow> {
+pub(crate) fn history_rows(a: &Analysis) -> Vec<HistRow> {
     let mut rows = Vec::new();
     let mut last = 0usize;
     for (hi, h) in a.history.iter().enumerate() {
@@ -146,7 +141,7 @@ pub fn history_rows(a: &Analysis) -> Vec<HistRow> {
 /// The base image's last layer, guessed from the history timestamps: base images are built long
 /// before the steps on top of them, so the largest gap (over one hour) between consecutive
 /// `created` times marks the boundary. The user can set it by hand with `b`.
-pub fn guess_base(a: &Analysis) -> Option<usize> {
+pub(crate) fn guess_base(a: &Analysis) -> Option<usize> {
     let times: Vec<(usize, i64)> = a
         .history
         .iter()

@@ -14,11 +14,11 @@ use layerscope_core::secrets::{redact, KnownSecrets, Piece, SecretSpan};
 use layerscope_core::tree::{Change, Version, NO_ENTRY};
 
 /// Bytes of text read per chunk.
-pub const TEXT_CHUNK: usize = 256 << 10;
+pub(crate) const TEXT_CHUNK: usize = 256 << 10;
 /// Bytes shown per hex chunk.
-pub const HEX_CHUNK: usize = 64 << 10;
+pub(crate) const HEX_CHUNK: usize = 64 << 10;
 /// Each side of a diff is read up to this much.
-pub const DIFF_CAP: usize = 1 << 20;
+pub(crate) const DIFF_CAP: usize = 1 << 20;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreviewReq {
@@ -118,7 +118,7 @@ impl PreviewDoc {
         }
     }
     /// Lines the body takes on screen (for scrolling).
-    pub fn body_len(&self) -> usize {
+    pub(crate) fn body_len(&self) -> usize {
         match &self.body {
             Body::Text { lines, .. } => lines.len(),
             Body::Hex { bytes, .. } => bytes.len().div_ceil(16),
@@ -325,7 +325,7 @@ fn read_text(
 }
 
 /// Splits text into numbered lines, each cut by `secrets::redact`.
-pub fn split_lines(
+pub(crate) fn split_lines(
     bytes: &[u8],
     start: u64,
     first_line: usize,
@@ -421,14 +421,14 @@ fn diff_body(a: &Analysis, src: &Version, entry: &Entry) -> Body {
 
 /// One side of a diff: its bytes and the secret spans of that file version.
 #[derive(Clone, Copy)]
-pub struct Side<'a> {
-    pub bytes: &'a [u8],
-    pub secrets: &'a [SecretSpan],
+pub(crate) struct Side<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) secrets: &'a [SecretSpan],
 }
 
 /// A unified diff (3 lines of context) of two texts. Each line is cut by `secrets::redact` with
 /// the secrets of its own side (a context line, the same bytes on both sides, with both).
-pub fn unified(old: Side, new: Side, known: &KnownSecrets) -> Vec<DiffLine> {
+pub(crate) fn unified(old: Side, new: Side, known: &KnownSecrets) -> Vec<DiffLine> {
     let o: Vec<(usize, &[u8])> = lines_of(old.bytes).collect();
     let n: Vec<(usize, &[u8])> = lines_of(new.bytes).collect();
     let ot: Vec<&[u8]> = o.iter().map(|l| l.1).collect();

@@ -13,7 +13,7 @@ use layerscope_core::paths::PathId;
 use layerscope_core::secrets::{redact, Piece};
 use layerscope_core::source::Limits;
 
-pub const MAX_HITS: usize = 2000;
+pub(crate) const MAX_HITS: usize = 2000;
 const MAX_HITS_PER_FILE: usize = 20;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

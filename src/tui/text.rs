@@ -5,25 +5,18 @@
 use layerscope_core::paths::escape;
 
 /// A string from the image, safe to print: control characters become `\xNN`.
-pub fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     escape(s.as_bytes())
 }
 
 /// Bytes from the image, safe to print (invalid UTF-8 and controls become `\xNN`).
-pub fn clean_bytes(b: &[u8]) -> String {
+pub(crate) fn clean_bytes(b: &[u8]) -> String {
     escape(b)
-}
-
-/// One line of file content: tabs expanded to 4-column stops, other controls escaped, a trailing
-/// `\r` dropped (CRLF files).
-pub fn clean_line(b: &[u8]) -> String {
-    let b = b.strip_suffix(b"\r").unwrap_or(b);
-    line_escape(b, &mut 0)
 }
 
 /// A run of one line of file content that starts at column `col` (a [`layerscope_core::secrets::Escape`]
 /// for `redact`): tabs expanded to 4-column stops, other controls escaped.
-pub fn line_escape(b: &[u8], col: &mut usize) -> String {
+pub(crate) fn line_escape(b: &[u8], col: &mut usize) -> String {
     let mut out = String::with_capacity(b.len() + 8);
     for (i, part) in b.split(|&c| c == b'\t').enumerate() {
         if i > 0 {
@@ -38,15 +31,8 @@ pub fn line_escape(b: &[u8], col: &mut usize) -> String {
     out
 }
 
-/// A run of text shown on one line (build steps, names, notes): controls escaped.
-pub fn text_escape(b: &[u8], col: &mut usize) -> String {
-    let e = escape(b);
-    *col += e.chars().count();
-    e
-}
-
 /// 1234567 -> "1.2 MB" (decimal units, as docker and dive print them).
-pub fn human(n: u64) -> String {
+pub(crate) fn human(n: u64) -> String {
     const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
     if n < 1000 {
         return format!("{n} B");
@@ -65,7 +51,7 @@ pub fn human(n: u64) -> String {
 }
 
 /// `-rwxr-xr-x` from a tar mode and the entry kind's type letter.
-pub fn mode_string(kind_letter: char, mode: u32) -> String {
+pub(crate) fn mode_string(kind_letter: char, mode: u32) -> String {
     let mut s = String::with_capacity(10);
     s.push(kind_letter);
     let bits = [
@@ -112,7 +98,7 @@ pub fn mode_string(kind_letter: char, mode: u32) -> String {
 }
 
 /// Cuts a string to at most `width` terminal columns, ending with `…` when cut.
-pub fn truncate(s: &str, width: usize) -> String {
+pub(crate) fn truncate(s: &str, width: usize) -> String {
     let total = self::width(s);
     if total <= width {
         return s.to_string();
@@ -136,7 +122,7 @@ pub fn truncate(s: &str, width: usize) -> String {
 }
 
 /// Terminal columns of a string.
-pub fn width(s: &str) -> usize {
+pub(crate) fn width(s: &str) -> usize {
     ratatui::text::Span::raw(s).width()
 }
 
@@ -156,8 +142,8 @@ mod tests {
 
     #[test]
     fn lines_are_cleaned() {
-        assert_eq!(clean_line(b"a\tb\r"), "a   b");
-        assert_eq!(clean_line(b"\x1b]0;x\x07"), "\\x1b]0;x\\x07");
+        assert_eq!(line_escape(b"a\tb", &mut 0), "a   b");
+        assert_eq!(line_escape(b"\x1b]0;x\x07", &mut 0), "\\x1b]0;x\\x07");
         assert_eq!(truncate("abcdef", 4), "abc…");
     }
 }

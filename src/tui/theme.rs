@@ -5,7 +5,6 @@ use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Clone, Debug)]
 pub struct Theme {
-    pub color: bool,
     pub text: Style,
     pub dim: Style,
     pub title: Style,
@@ -40,7 +39,7 @@ pub struct Theme {
 
 impl Theme {
     /// Colours unless `NO_COLOR` is set (to anything non-empty, per no-color.org).
-    pub fn from_env() -> Theme {
+    pub(crate) fn from_env() -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Theme::new(!no_color)
     }
@@ -51,7 +50,6 @@ impl Theme {
         }
         let fg = |c: Color| Style::default().fg(c);
         Theme {
-            color,
             text: Style::default(),
             dim: fg(Color::DarkGray),
             title: Style::default().add_modifier(Modifier::BOLD),
@@ -94,7 +92,6 @@ impl Theme {
         let m = |m: Modifier| Style::default().add_modifier(m);
         let none = Style::default();
         Theme {
-            color: false,
             text: none,
             dim: none,
             title: m(Modifier::BOLD),

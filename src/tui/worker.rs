@@ -14,21 +14,21 @@ use layerscope_core::secrets::Scanner;
 use layerscope_core::source;
 
 /// Everything the event loop receives.
-pub enum Event {
+pub(crate) enum Event {
     Input(crossterm::event::Event),
     Worker(WorkerMsg),
 }
 
 /// Daemon transfer progress while the image is streamed out of docker/podman.
 #[derive(Default)]
-pub struct Fetch {
-    pub done: AtomicU64,
-    pub total: AtomicU64,
+pub(crate) struct Fetch {
+    pub(crate) done: AtomicU64,
+    pub(crate) total: AtomicU64,
 }
 
 /// Opens (from a file, a layout or a daemon) and analyses the image, secret scan included,
 /// reporting the blob total first so the progress bar has a denominator from the start.
-pub fn spawn_load(
+pub(crate) fn spawn_load(
     input: String,
     opts: AnalyzeOptions,
     scanner: Option<Arc<Scanner>>,
@@ -78,18 +78,18 @@ pub fn spawn_load(
 
 /// A one-request slot: `put` replaces what is waiting, the worker takes the newest.
 #[derive(Default)]
-pub struct Slot {
+pub(crate) struct Slot {
     req: Mutex<(Option<PreviewReq>, bool)>,
     cv: Condvar,
 }
 
 impl Slot {
-    pub fn put(&self, r: PreviewReq) {
+    pub(crate) fn put(&self, r: PreviewReq) {
         let mut g = self.req.lock().unwrap_or_else(|e| e.into_inner());
         g.0 = Some(r);
         self.cv.notify_one();
     }
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         let mut g = self.req.lock().unwrap_or_else(|e| e.into_inner());
         g.1 = true;
         self.cv.notify_all();
@@ -108,7 +108,7 @@ impl Slot {
     }
 }
 
-pub fn spawn_preview(a: Arc<Analysis>, slot: Arc<Slot>, tx: Sender<Event>) {
+pub(crate) fn spawn_preview(a: Arc<Analysis>, slot: Arc<Slot>, tx: Sender<Event>) {
     std::thread::Builder::new()
         .name("preview".into())
         .spawn(move || {
@@ -132,7 +132,7 @@ pub fn spawn_preview(a: Arc<Analysis>, slot: Arc<Slot>, tx: Sender<Event>) {
         .expect("spawn preview thread");
 }
 
-pub fn spawn_search(
+pub(crate) fn spawn_search(
     a: Arc<Analysis>,
     gen: u64,
     needle: String,
@@ -154,7 +154,7 @@ pub fn spawn_search(
         .expect("spawn search thread");
 }
 
-pub fn spawn_export(a: Arc<Analysis>, req: ExportReq, tx: Sender<Event>) {
+pub(crate) fn spawn_export(a: Arc<Analysis>, req: ExportReq, tx: Sender<Event>) {
     std::thread::Builder::new()
         .name("export".into())
         .spawn(move || {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use layerscope::tui::action::{Action, Effect, WorkerMsg};
 use layerscope::tui::app::App;
-use layerscope::tui::keymap::Key;
+use layerscope::tui::key::Key;
 use layerscope::tui::theme::Theme;
 use layerscope::tui::{preview, search, ui};
 use layerscope_core::analysis::{analyze_scanned, Analysis, AnalyzeOptions};
@@ -236,7 +236,7 @@ pub fn type_text(app: &mut App, a: &Arc<Analysis>, s: &str) {
 }
 
 pub fn render(app: &App, theme: &Theme) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(app.width, app.height)).unwrap();
+    let mut t = Terminal::new(TestBackend::new(app.ui.width, app.ui.height)).unwrap();
     t.draw(|f| ui::draw(f, app, theme)).unwrap();
     t.backend().buffer().clone()
 }
@@ -281,12 +281,12 @@ pub fn style_at(b: &Buffer, text: &str) -> Style {
     b[(x, y)].style()
 }
 
-use layerscope::tui::app::Pane;
+use layerscope::tui::pane::Pane;
 
 /// Presses Tab until `pane` has the focus.
 pub fn focus(app: &mut App, a: &Arc<Analysis>, pane: Pane) {
     for _ in 0..8 {
-        if app.focus == pane {
+        if app.ui.focus == pane {
             return;
         }
         keys(app, a, &["tab"]);
@@ -299,10 +299,10 @@ pub fn select_layer(app: &mut App, a: &Arc<Analysis>, layer: usize) {
     focus(app, a, Pane::History);
     keys(app, a, &["g"]);
     for _ in 0..64 {
-        if app.view().unwrap().layer == layer {
-            let v = app.view().unwrap();
+        if app.loaded().unwrap().layer == layer {
+            let v = app.loaded().unwrap();
             let vis = v.visible_hist();
-            if v.m.hist[vis[v.hist.sel]].layer == Some(layer) {
+            if v.model.history_rows[vis[v.history.sel]].layer == Some(layer) {
                 return;
             }
         }
@@ -317,7 +317,7 @@ pub fn select_path(app: &mut App, a: &Arc<Analysis>, path: &[u8]) {
     keys(app, a, &["g"]);
     let id = a.tree.paths.lookup(path).expect("path interned");
     for _ in 0..256 {
-        if app.view().unwrap().selected_row().map(|r| r.path) == Some(id) {
+        if app.loaded().unwrap().selected_row().map(|r| r.path) == Some(id) {
             return;
         }
         keys(app, a, &["j"]);

@@ -10,7 +10,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use crate::support::tui::*;
-use layerscope::tui::app::{App, FindingRow, Overlay, Pane};
+use layerscope::tui::app::{App, FindingRow, Overlay};
+use layerscope::tui::pane::Pane;
 use layerscope::tui::theme::Theme;
 use layerscope_core::Analysis;
 use layerscope_imagegen::fake;
@@ -168,8 +169,8 @@ fn check(app: &App, secrets: &Pieces, what: &str) -> Buffer {
     if let Some(w) = leak(&b, secrets) {
         panic!(
             "{what} at {}x{}: secret piece {w:?} on screen while masked:\n{}",
-            app.width,
-            app.height,
+            app.ui.width,
+            app.ui.height,
             screen(&b)
         );
     }
@@ -180,9 +181,9 @@ fn check(app: &App, secrets: &Pieces, what: &str) -> Buffer {
 fn select_finding(app: &mut App, a: &Arc<Analysis>, fi: usize) -> bool {
     focus(app, a, Pane::Findings);
     keys(app, a, &["g"]);
-    let n = app.view().unwrap().finding_rows();
+    let n = app.loaded().unwrap().finding_rows();
     for _ in 0..n {
-        let v = app.view().unwrap();
+        let v = app.loaded().unwrap();
         if v.finding_row(v.findings.sel) == Some(FindingRow::Own(fi)) {
             return true;
         }
@@ -200,7 +201,7 @@ fn scroll_sideways(app: &mut App, a: &Arc<Analysis>, secrets: &Pieces, what: &st
         keys(app, a, &["l", "l", "l", "l", "l", "l", "l"]);
     }
     keys(app, a, &["home"]);
-    while app.view().unwrap().preview.hscroll > 0 {
+    while app.loaded().unwrap().preview.hscroll > 0 {
         keys(app, a, &["h"]);
     }
 }
@@ -215,7 +216,7 @@ fn every_surface(a: &Arc<Analysis>, fi: usize, secrets: &Pieces, w: u16, h: u16)
     check(&app, secrets, &format!("{what}: findings list"));
     keys(&mut app, a, &["e"]);
     assert!(
-        matches!(app.overlay, Overlay::Explain { .. }),
+        matches!(app.ui.overlay, Overlay::Explain { .. }),
         "{what}: no explain overlay"
     );
     check(&app, secrets, &format!("{what}: explain overlay"));

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::tui::*;
-use layerscope::tui::app::Pane;
+use layerscope::tui::pane::Pane;
 use layerscope::tui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -60,7 +60,7 @@ fn frame_time_100k_files() {
     println!(
         "expand all: {:?}, {} visible rows",
         t0.elapsed(),
-        app.view().unwrap().rows.len()
+        app.loaded().unwrap().tree_rows.len()
     );
 
     let theme = Theme::new(true);

@@ -1,11 +1,14 @@
 //! Every pane rendered into ratatui's TestBackend at 80×24 and 160×48, checking the text and
 //! the styles (the change colours, the ghost and finding marks, the diff colours are the feature).
 
+use crate::support::tui::*;
+
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::support::tui::*;
-use layerscope::tui::action::{Action, Progress, WorkerMsg};
-use layerscope::tui::app::{App, Pane, Phase};
+use layerscope::tui::action::{Action, WorkerMsg};
+use layerscope::tui::app::{App, Phase};
+use layerscope::tui::pane::Pane;
 use layerscope::tui::theme::Theme;
 use ratatui::style::{Color, Modifier};
 
@@ -248,12 +251,14 @@ fn loading_screen_shows_progress_from_the_first_frame() {
             compressed_total: 10_000_000,
             layers: 4,
         }));
-        let _ = app.update(Action::Progress(Progress {
-            compressed_read: 5_000_000,
-            layers_done: 2,
-            entries: 1234,
-            ..Default::default()
-        }));
+        // The loading screen reads the counters the load worker writes.
+        let Phase::Loading(loading) = &app.phase else {
+            panic!("not loading")
+        };
+        let pass = &loading.pass;
+        pass.compressed_read.store(5_000_000, Ordering::Relaxed);
+        pass.layers_done.store(2, Ordering::Relaxed);
+        pass.entries.store(1234, Ordering::Relaxed);
         let b = render(&app, &color());
         let s = screen(&b);
         assert!(s.contains("5.0 MB / 10.0 MB read · layers 2/4"), "{s}");
@@ -356,4 +361,59 @@ fn search_results_overlay() {
         assert!(s.contains("L0  /app/.aws-credentials:2"), "{s}");
         assert!(!s.contains("AKIAQYLPMN5HFIQR7XYZ"), "{s}");
     }
+}
+
+/// Every hint that names a key (status line, messages, overlays, empty-pane notes) names the key
+/// the user's keys.toml bound, not the default.
+#[test]
+fn key_hints_follow_a_keys_toml_rebinding() {
+    let (_d, a) = sample_analysis();
+    let mut km = layerscope::tui::keymap::Keymap::default();
+    let errors = km.apply_toml(
+        "[global]\nsearch = \"F\"\nhide_base = \"H\"\ncancel = \"ctrl+g\"\n\
+         [preview]\nreveal = \"v\"\nnext_chunk = \"N\"\n\
+         [history]\nset_base = \"B\"\n",
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut app = App::new(Arc::new(km), "test.tar", 200, 40);
+    let fx = app.update(Action::Worker(WorkerMsg::Loaded(Ok(a.clone()))));
+    drive(&mut app, &a, fx);
+    let status = |app: &App| rows(&render(app, &color())).pop().unwrap();
+
+    focus(&mut app, &a, Pane::Preview);
+    let s = status(&app);
+    assert!(s.contains("v reveal") && s.contains("N more"), "{s}");
+    assert!(!s.contains("r reveal") && !s.contains("] more"), "{s}");
+    keys(&mut app, &a, &["v"]);
+    assert!(status(&app).contains("secrets revealed (v to mask)"));
+
+    keys(&mut app, &a, &["S"]);
+    assert!(status(&app).contains("no search results (press F to search)"));
+
+    focus(&mut app, &a, Pane::History);
+    keys(&mut app, &a, &["g", "B"]);
+    assert!(
+        status(&app).contains("press H to hide them"),
+        "{}",
+        status(&app)
+    );
+
+    keys(&mut app, &a, &["?"]);
+    let s = status(&app);
+    assert!(
+        s.contains("Ctrl+g close") && s.contains("j/k scroll"),
+        "{s}"
+    );
+    keys(&mut app, &a, &["ctrl+g"]);
+
+    // The tree's empty-filter note names the key that clears the filter.
+    focus(&mut app, &a, Pane::Tree);
+    keys(&mut app, &a, &["/"]);
+    type_text(&mut app, &a, "no-such-path");
+    keys(&mut app, &a, &["enter"]);
+    let screen = screen(&render(&app, &color()));
+    assert!(
+        screen.contains("no path matches the filter (Ctrl+g clears it)"),
+        "{screen}"
+    );
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use crate::support::tui::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use layerscope::tui::action::{Action, Cmd, Effect, ExportFail, MouseKind, WorkerMsg};
-use layerscope::tui::app::{App, Overlay, Pane, PromptKind};
+use layerscope::tui::app::{App, Overlay, PromptKind};
+use layerscope::tui::pane::Pane;
 use layerscope::tui::preview::{Body, PreviewDoc};
 
 fn setup() -> (tempfile::TempDir, Arc<layerscope_core::Analysis>) {
@@ -16,8 +17,11 @@ fn setup() -> (tempfile::TempDir, Arc<layerscope_core::Analysis>) {
 }
 
 fn paths(app: &App) -> Vec<String> {
-    let v = app.view().unwrap();
-    v.rows.iter().map(|r| v.a().path_string(r.path)).collect()
+    let v = app.loaded().unwrap();
+    v.tree_rows
+        .iter()
+        .map(|r| v.analysis().path_string(r.path))
+        .collect()
 }
 
 #[test]
@@ -51,15 +55,15 @@ fn keys_map_to_commands_per_pane() {
 fn starts_on_the_last_layer_and_history_moves_select_layers() {
     let (_d, a) = setup();
     let mut app = ready(&a, 120, 40);
-    assert_eq!(app.focus, Pane::History);
-    assert_eq!(app.view().unwrap().layer, 2);
+    assert_eq!(app.ui.focus, Pane::History);
+    assert_eq!(app.loaded().unwrap().layer, 2);
     keys(&mut app, &a, &["k"]);
-    assert_eq!(app.view().unwrap().layer, 1);
+    assert_eq!(app.loaded().unwrap().layer, 1);
     // The ENV step has no layer: it selects the layer made before it.
     keys(&mut app, &a, &["k"]);
-    let v = app.view().unwrap();
-    assert_eq!(v.hist.sel, 1);
-    assert!(v.m.hist[v.visible_hist()[v.hist.sel]].empty());
+    let v = app.loaded().unwrap();
+    assert_eq!(v.history.sel, 1);
+    assert!(v.model.history_rows[v.visible_hist()[v.history.sel]].empty());
     assert_eq!(v.layer, 0);
     assert!(!paths(&app).contains(&"app/new.txt".to_string()));
 }
@@ -82,14 +86,14 @@ fn moving_asks_for_a_preview_and_stale_results_are_dropped() {
     let mut stale = PreviewDoc::loading(r1.clone());
     stale.body = Body::Message("stale".into());
     let _ = app.update(Action::Worker(WorkerMsg::Preview(Box::new(stale))));
-    let doc = app.view().unwrap().preview.doc.as_ref().unwrap();
+    let doc = app.loaded().unwrap().preview.doc.as_ref().unwrap();
     assert_eq!(doc.req.gen, r2.gen);
     assert_eq!(doc.body, Body::Loading);
     let mut fresh = PreviewDoc::loading(r2.clone());
     fresh.body = Body::Message("fresh".into());
     let _ = app.update(Action::Worker(WorkerMsg::Preview(Box::new(fresh))));
     assert_eq!(
-        app.view().unwrap().preview.doc.as_ref().unwrap().body,
+        app.loaded().unwrap().preview.doc.as_ref().unwrap().body,
         Body::Message("fresh".into())
     );
 }
@@ -107,7 +111,7 @@ fn change_toggles_and_layer_only_mode() {
     // Only the added file (and its directory, as context) remain.
     assert_eq!(paths(&app), vec!["app", "app/new.txt"]);
     keys(&mut app, &a, &["U", "R", "ctrl+l"]);
-    assert!(!app.view().unwrap().opts.aggregated);
+    assert!(!app.loaded().unwrap().tree_opts.aggregated);
     assert_eq!(paths(&app), vec!["app", "app/new.txt"]);
     select_layer(&mut app, &a, 1);
     assert_eq!(
@@ -136,7 +140,7 @@ fn collapse_expand_and_collapse_all() {
     select_path(&mut app, &a, b"app/link");
     keys(&mut app, &a, &["h"]);
     assert_eq!(
-        app.view().unwrap().selected_row().unwrap().path,
+        app.loaded().unwrap().selected_row().unwrap().path,
         a.tree.paths.lookup(b"app").unwrap()
     );
 }
@@ -147,20 +151,20 @@ fn path_filter_is_live_and_esc_clears_it() {
     let mut app = ready(&a, 120, 40);
     keys(&mut app, &a, &["/"]);
     assert!(matches!(
-        app.overlay,
+        app.ui.overlay,
         Overlay::Prompt {
             kind: PromptKind::Filter,
             ..
         }
     ));
-    assert_eq!(app.focus, Pane::Tree);
+    assert_eq!(app.ui.focus, Pane::Tree);
     type_text(&mut app, &a, "CONF");
     assert_eq!(paths(&app), vec!["app", "app/config.txt"]);
     keys(&mut app, &a, &["enter"]);
-    assert_eq!(app.overlay, Overlay::None);
-    assert_eq!(app.view().unwrap().opts.filter, "CONF");
+    assert_eq!(app.ui.overlay, Overlay::None);
+    assert_eq!(app.loaded().unwrap().tree_opts.filter, "CONF");
     keys(&mut app, &a, &["esc"]);
-    assert!(app.view().unwrap().opts.filter.is_empty());
+    assert!(app.loaded().unwrap().tree_opts.filter.is_empty());
     assert!(paths(&app).len() > 2);
 }
 
@@ -182,14 +186,14 @@ fn search_then_jump_opens_the_preview_at_the_hit() {
     keys(&mut app, &a, &["s"]);
     type_text(&mut app, &a, "port=");
     keys(&mut app, &a, &["enter"]);
-    let v = app.view().unwrap();
+    let v = app.loaded().unwrap();
     assert!(!v.search.running);
     let layers: Vec<usize> = v.search.hits.iter().map(|h| h.layer).collect();
     assert_eq!(layers, vec![0, 1], "every version of config.txt");
-    assert!(matches!(app.overlay, Overlay::Results { .. }));
+    assert!(matches!(app.ui.overlay, Overlay::Results { .. }));
     keys(&mut app, &a, &["enter"]);
-    let v = app.view().unwrap();
-    assert_eq!(app.focus, Pane::Preview);
+    let v = app.loaded().unwrap();
+    assert_eq!(app.ui.focus, Pane::Preview);
     assert_eq!(v.layer, 0);
     let doc = v.preview.doc.as_ref().unwrap();
     assert_eq!(doc.target_line, Some(1));
@@ -202,7 +206,7 @@ fn finding_enter_jumps_to_the_ghost_and_e_explains() {
     let mut app = ready(&a, 120, 40);
     focus(&mut app, &a, Pane::Findings);
     keys(&mut app, &a, &["e"]);
-    assert!(matches!(app.overlay, Overlay::Explain { .. }));
+    assert!(matches!(app.ui.overlay, Overlay::Explain { .. }));
     let b = render(&app, &layerscope::tui::theme::Theme::new(true));
     assert!(
         screen(&b).contains("Why it matters") && screen(&b).contains("Status: deleted"),
@@ -210,8 +214,8 @@ fn finding_enter_jumps_to_the_ghost_and_e_explains() {
         screen(&b)
     );
     keys(&mut app, &a, &["esc", "enter"]);
-    let v = app.view().unwrap();
-    assert_eq!(app.focus, Pane::Preview);
+    let v = app.loaded().unwrap();
+    assert_eq!(app.ui.focus, Pane::Preview);
     assert_eq!(v.layer, 0);
     assert_eq!(
         a.path_string(v.selected_row().unwrap().path),
@@ -233,7 +237,7 @@ fn export_prompt_and_overwrite_confirmation() {
     select_path(&mut app, &a, b"app/.aws-credentials");
     keys(&mut app, &a, &["x"]);
     assert_eq!(
-        app.overlay,
+        app.ui.overlay,
         Overlay::Prompt {
             kind: PromptKind::Export,
             text: "./.aws-credentials".into()
@@ -252,14 +256,14 @@ fn export_prompt_and_overwrite_confirmation() {
             exists: true,
         }),
     }));
-    assert!(matches!(app.overlay, Overlay::Confirm { .. }));
+    assert!(matches!(app.ui.overlay, Overlay::Confirm { .. }));
     let fx = app.update(Action::Char('y'));
     assert!(matches!(&fx[..], [Effect::Export(r)] if r.force && r.layer == req.layer));
     // A directory cannot be exported.
     select_path(&mut app, &a, b"app");
     keys(&mut app, &a, &["x"]);
-    assert_eq!(app.overlay, Overlay::None);
-    assert!(app.message.as_ref().unwrap().1);
+    assert_eq!(app.ui.overlay, Overlay::None);
+    assert!(app.ui.message.as_ref().unwrap().1);
 }
 
 #[test]
@@ -268,6 +272,7 @@ fn base_layers_can_be_marked_and_hidden() {
     let mut app = ready(&a, 120, 40);
     keys(&mut app, &a, &["z"]);
     assert!(app
+        .ui
         .message
         .as_ref()
         .unwrap()
@@ -275,7 +280,7 @@ fn base_layers_can_be_marked_and_hidden() {
         .contains("no base image detected"));
     select_layer(&mut app, &a, 0);
     keys(&mut app, &a, &["b", "z"]);
-    let v = app.view().unwrap();
+    let v = app.loaded().unwrap();
     assert!(v.hide_base);
     assert_eq!(
         v.visible_hist().len(),
@@ -294,7 +299,7 @@ fn loading_escape_cancels_and_quits() {
     let mut app = App::new(Arc::default(), "x.tar", 80, 24);
     let fx = app.update(Cmd::Cancel.into());
     assert_eq!(fx, vec![Effect::CancelLoad, Effect::Quit]);
-    assert!(app.quit);
+    assert!(app.ui.quit);
 }
 
 #[test]
@@ -303,17 +308,17 @@ fn mouse_click_focuses_and_selects_and_wheel_scrolls() {
     let mut app = ready(&a, 120, 40);
     let r = app.areas().tree;
     let fx = app.update(Action::Mouse(MouseKind::Click, r.x + 5, r.y + 3));
-    assert_eq!(app.focus, Pane::Tree);
-    assert_eq!(app.view().unwrap().tree.sel, 2);
+    assert_eq!(app.ui.focus, Pane::Tree);
+    assert_eq!(app.loaded().unwrap().tree.sel, 2);
     drive(&mut app, &a, fx);
     let h = app.areas().history;
     let _ = app.update(Action::Mouse(MouseKind::ScrollUp, h.x + 2, h.y + 2));
     assert_eq!(
-        app.view().unwrap().hist.sel,
+        app.loaded().unwrap().history.sel,
         0,
         "wheel over history scrolls it"
     );
-    assert_eq!(app.focus, Pane::Tree, "wheel does not steal focus");
+    assert_eq!(app.ui.focus, Pane::Tree, "wheel does not steal focus");
 }
 
 #[test]
@@ -322,7 +327,7 @@ fn resize_keeps_the_selection_visible() {
     let mut app = ready(&a, 120, 40);
     select_path(&mut app, &a, b"app/new.txt");
     let _ = app.update(Action::Resize(80, 10));
-    let v = app.view().unwrap();
+    let v = app.loaded().unwrap();
     let h = app.areas().tree.height as usize - 2;
     assert!(v.tree.sel >= v.tree.off && v.tree.sel < v.tree.off + h.max(1));
 }
@@ -333,18 +338,18 @@ fn tab_cycles_panes_and_help_opens() {
     let mut app = ready(&a, 120, 40);
     let order: Vec<Pane> = (0..6)
         .map(|_| {
-            let p = app.focus;
+            let p = app.ui.focus;
             keys(&mut app, &a, &["tab"]);
             p
         })
         .collect();
     assert_eq!(order, Pane::ORDER.to_vec());
     keys(&mut app, &a, &["backtab"]);
-    assert_eq!(app.focus, Pane::Image);
+    assert_eq!(app.ui.focus, Pane::Image);
     keys(&mut app, &a, &["?"]);
-    assert!(matches!(app.overlay, Overlay::Help { .. }));
+    assert!(matches!(app.ui.overlay, Overlay::Help { .. }));
     keys(&mut app, &a, &["q"]);
-    assert_eq!(app.overlay, Overlay::None, "q closes the help first");
+    assert_eq!(app.ui.overlay, Overlay::None, "q closes the help first");
     let fx = app.update(Cmd::Quit.into());
     assert_eq!(fx, vec![Effect::Quit]);
 }

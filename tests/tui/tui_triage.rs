@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::support::tui::*;
-use layerscope::tui::app::{App, FindingRow, Overlay, Pane};
+use layerscope::tui::app::{App, FindingRow, Overlay};
+use layerscope::tui::pane::Pane;
 use layerscope::tui::preview::Body;
 use layerscope::tui::theme::Theme;
 use layerscope_core::external;
@@ -31,12 +32,12 @@ fn with_report(a: &Arc<Analysis>, name: &str) -> App {
 }
 
 fn selected_path(app: &App) -> String {
-    let v = app.view().unwrap();
-    v.a().path_string(v.selected_row().unwrap().path)
+    let v = app.loaded().unwrap();
+    v.analysis().path_string(v.selected_row().unwrap().path)
 }
 
 fn banner(app: &App) -> String {
-    app.view()
+    app.loaded()
         .unwrap()
         .preview
         .doc
@@ -53,10 +54,10 @@ fn goto_opens_the_ghosts_source_with_the_preview() {
     let g = layerscope_core::goto::resolve(&a, "/root/.netrc", None).unwrap();
     let fx = app.goto(g);
     drive(&mut app, &a, fx);
-    let v = app.view().unwrap();
+    let v = app.loaded().unwrap();
     assert_eq!(v.layer, 2);
     assert_eq!(selected_path(&app), "root/.netrc");
-    assert_eq!(app.focus, Pane::Preview);
+    assert_eq!(app.ui.focus, Pane::Preview);
     assert!(
         banner(&app).contains("later removed in layer 8 by `RUN rm -f /root/.netrc`"),
         "{}",
@@ -74,10 +75,10 @@ fn goto_with_a_layer_shows_the_ghost_there() {
     let g = layerscope_core::goto::resolve(&a, "root/.netrc", Some("8")).unwrap();
     let fx = app.goto(g);
     drive(&mut app, &a, fx);
-    assert_eq!(app.view().unwrap().layer, 8);
+    assert_eq!(app.loaded().unwrap().layer, 8);
     assert_eq!(selected_path(&app), "root/.netrc");
     assert!(banner(&app).contains("ghost: removed in layer 8"));
-    let doc = app.view().unwrap().preview.doc.clone().unwrap();
+    let doc = app.loaded().unwrap().preview.doc.clone().unwrap();
     assert!(matches!(doc.body, Body::Text { .. }), "the ghost's bytes");
 }
 
@@ -98,8 +99,8 @@ fn goto_into_a_collapsed_tree_expands_the_path() {
 fn external_findings_come_first_and_enter_jumps_to_them() {
     let a = demo();
     let mut app = with_report(&a, "trivy-demo.json");
-    assert_eq!(app.focus, Pane::Findings);
-    let v = app.view().unwrap();
+    assert_eq!(app.ui.focus, Pane::Findings);
+    let v = app.loaded().unwrap();
     assert_eq!(v.finding_rows(), 3 + a.findings.len());
     assert_eq!(v.finding_row(0), Some(FindingRow::External(0)));
     assert!(matches!(v.finding_row(3), Some(FindingRow::Own(_))));
@@ -119,25 +120,25 @@ fn external_findings_come_first_and_enter_jumps_to_them() {
         "{screen1}"
     );
     keys(&mut app, &a, &["enter"]);
-    assert_eq!(app.view().unwrap().layer, 2);
+    assert_eq!(app.loaded().unwrap().layer, 2);
     assert_eq!(selected_path(&app), "root/.netrc");
-    assert_eq!(app.focus, Pane::Preview);
-    let msg = app.message.clone().unwrap().0;
+    assert_eq!(app.ui.focus, Pane::Preview);
+    let msg = app.ui.message.clone().unwrap().0;
     assert!(msg.contains("its bytes stay in layer 2"), "{msg}");
     // Back to the list, down to the visible file: opens at layer 11 on our match.
     focus(&mut app, &a, Pane::Findings);
     keys(&mut app, &a, &["j", "enter"]);
-    assert_eq!(app.view().unwrap().layer, 11);
+    assert_eq!(app.loaded().unwrap().layer, 11);
     assert_eq!(selected_path(&app), "app/config/production.yml");
     // Not in the image: nothing to open, said in the status line.
     focus(&mut app, &a, Pane::Findings);
     keys(&mut app, &a, &["j", "enter"]);
-    assert_eq!(app.focus, Pane::Findings);
-    let (msg, err) = app.message.clone().unwrap();
+    assert_eq!(app.ui.focus, Pane::Findings);
+    let (msg, err) = app.ui.message.clone().unwrap();
     assert!(err && msg.contains("no layer of this image holds"), "{msg}");
     // Our own findings still jump as before.
     keys(&mut app, &a, &["j", "enter"]);
-    assert_eq!(app.focus, Pane::Preview);
+    assert_eq!(app.ui.focus, Pane::Preview);
 }
 
 #[test]
@@ -146,7 +147,7 @@ fn explain_shows_an_external_finding_masked_until_revealed() {
     let mut app = with_report(&a, "kingfisher-demo.json");
     keys(&mut app, &a, &["e"]);
     assert!(matches!(
-        app.overlay,
+        app.ui.overlay,
         Overlay::ExplainExternal { index: 0, .. }
     ));
     let s = screen(&render(&app, &Theme::new(false)));
@@ -170,8 +171,8 @@ fn goto_and_reports_together_end_on_the_file() {
     let g = layerscope_core::goto::resolve(&a, "/app/.env", Some("5")).unwrap();
     let fx = app.goto(g);
     drive(&mut app, &a, fx);
-    assert_eq!(app.focus, Pane::Preview);
-    assert_eq!(app.view().unwrap().layer, 5);
-    assert_eq!(app.view().unwrap().external.len(), 2);
+    assert_eq!(app.ui.focus, Pane::Preview);
+    assert_eq!(app.loaded().unwrap().layer, 5);
+    assert_eq!(app.loaded().unwrap().external.len(), 2);
     assert!(banner(&app).contains("replaced in layer 9"));
 }

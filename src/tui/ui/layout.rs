@@ -3,7 +3,7 @@
 
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
-use crate::tui::app::Pane;
+use crate::tui::pane::Pane;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Areas {
@@ -19,7 +19,7 @@ pub struct Areas {
 }
 
 impl Areas {
-    pub fn get(&self, p: Pane) -> Rect {
+    pub(crate) fn get(&self, p: Pane) -> Rect {
         match p {
             Pane::History => self.history,
             Pane::Layer => self.layer,
@@ -31,7 +31,7 @@ impl Areas {
     }
 
     /// The pane under a screen cell.
-    pub fn hit(&self, x: u16, y: u16) -> Option<Pane> {
+    pub(crate) fn hit(&self, x: u16, y: u16) -> Option<Pane> {
         Pane::ORDER.into_iter().find(|&p| {
             let r = self.get(p);
             r.width > 0 && x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
@@ -39,13 +39,9 @@ impl Areas {
     }
 }
 
-pub fn compute(area: Rect, zoom: Option<Pane>) -> Areas {
-    compute_with_status(area, zoom, 1)
-}
-
-/// As `compute`, with a status area of `status_h` lines (2 while other scanners' findings are
-/// listed, so their notes fit).
-pub fn compute_with_status(area: Rect, zoom: Option<Pane>, status_h: u16) -> Areas {
+/// Where each pane goes in `area`, with a status area of `status_h` lines (2 while other
+/// scanners' findings are listed, so their notes fit); `zoom` gives one pane everything.
+pub(crate) fn compute(area: Rect, zoom: Option<Pane>, status_h: u16) -> Areas {
     let status_h = status_h.clamp(1, area.height.saturating_sub(1).max(1));
     let [main, status] = Layout::default()
         .direction(Direction::Vertical)

@@ -7,18 +7,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::tui::app::Pane;
+use crate::tui::pane::Pane;
 use crate::tui::preview::{Body, DiffKind};
 use crate::tui::text::{clean, human, truncate};
 use crate::tui::theme::Theme;
-use crate::tui::ui::block;
-use crate::tui::ui::panes::Ctx;
+use crate::tui::ui::widgets::{block, DrawContext};
 use layerscope_core::secrets::Piece;
 
-pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
-    let v = c.v;
+pub(crate) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
+    let v = c.loaded;
     let t = c.theme;
-    let focused = c.app.focus == Pane::Preview;
+    let focused = c.app.ui.focus == Pane::Preview;
     let Some(doc) = &v.preview.doc else {
         f.render_widget(
             Paragraph::new("select a file to see it here")

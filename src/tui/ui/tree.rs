@@ -6,20 +6,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::tui::app::Pane;
+use crate::tui::action::Cmd;
 use crate::tui::filetree::{
     content_version, Row, F_COLLAPSED, F_CONTEXT, F_DIR, F_FINDING, F_GHOST, F_KIDS,
 };
+use crate::tui::keymap::KeyContext;
+use crate::tui::pane::Pane;
 use crate::tui::text::{clean_bytes, human, mode_string, truncate};
-use crate::tui::ui::panes::Ctx;
-use crate::tui::ui::{block, pad};
+use crate::tui::ui::widgets::{block, pad, DrawContext};
 use layerscope_core::layer::EntryKind;
 use layerscope_core::tree::Change;
 
-pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
-    let v = c.v;
+pub(crate) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
+    let v = c.loaded;
     let t = c.theme;
-    let o = &v.opts;
+    let o = &v.tree_opts;
     let mut title = vec![Span::raw(format!(
         " Files · layer {} · {} ",
         v.layer,
@@ -53,27 +54,36 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
     if o.sort_by_size {
         title.push(Span::raw("· by size "));
     }
-    let focused = c.app.focus == Pane::Tree;
+    let focused = c.app.ui.focus == Pane::Tree;
     let b = block(Line::from(title), focused, t);
     let inner = b.inner(r);
     f.render_widget(b, r);
     let w = inner.width as usize;
     let h = inner.height as usize;
-    if v.rows.is_empty() {
-        let msg = if v.m.layer_count() == 0 {
-            "the image has no layers"
+    if v.tree_rows.is_empty() {
+        let km = &c.app.ui.keymap;
+        let msg = if v.model.layer_count() == 0 {
+            "the image has no layers".to_string()
         } else if !o.filter.is_empty() {
-            "no path matches the filter (Esc clears it)"
+            let esc = km.hint(KeyContext::Tree, Cmd::Cancel);
+            format!("no path matches the filter ({esc} clears it)")
         } else if !o.aggregated {
-            "this layer changes no files"
+            "this layer changes no files".to_string()
         } else {
-            "nothing to show (check the Ctrl+A/R/M/U toggles)"
+            let toggles = [
+                Cmd::ToggleAdded,
+                Cmd::ToggleRemoved,
+                Cmd::ToggleModified,
+                Cmd::ToggleUnchanged,
+            ];
+            let keys = km.hint_group(KeyContext::Tree, &toggles);
+            format!("nothing to show (check the {keys} toggles)")
         };
         f.render_widget(Paragraph::new(msg).style(t.dim), inner);
         return;
     }
     let mut lines = Vec::with_capacity(h);
-    for (i, row) in v.rows.iter().enumerate().skip(v.tree.off).take(h) {
+    for (i, row) in v.tree_rows.iter().enumerate().skip(v.tree.off).take(h) {
         let spans = row_spans(c, row, w);
         let style = if i == v.tree.sel {
             if focused {
@@ -89,9 +99,9 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &Ctx) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn row_spans(c: &Ctx, row: &Row, w: usize) -> Vec<Span<'static>> {
+fn row_spans(c: &DrawContext, row: &Row, w: usize) -> Vec<Span<'static>> {
     let t = c.theme;
-    let a = c.v.a();
+    let a = c.loaded.analysis();
     let mut spans = Vec::with_capacity(8);
     spans.push(if row.is(F_FINDING) {
         Span::styled("!", t.finding)
@@ -112,11 +122,11 @@ fn row_spans(c: &Ctx, row: &Row, w: usize) -> Vec<Span<'static>> {
         style
     };
     spans.push(Span::styled(format!("{mark} "), style));
-    let state = a.tree.state_at(row.path, c.v.layer);
+    let state = a.tree.state_at(row.path, c.loaded.layer);
     let entry = state
         .and_then(|s| content_version(a, s))
         .and_then(|s| a.entry(s));
-    if c.v.opts.attributes && w >= 60 {
+    if c.loaded.tree_opts.attributes && w >= 60 {
         let attrs = match entry {
             Some(e) => {
                 let letter = match e.kind {
@@ -169,7 +179,7 @@ fn row_spans(c: &Ctx, row: &Row, w: usize) -> Vec<Span<'static>> {
         }
     }
     let suffix = if ghost {
-        if row.layer as usize == c.v.layer {
+        if row.layer as usize == c.loaded.layer {
             " [ghost]".to_string()
         } else {
             format!(" [ghost: removed in {}]", row.layer)

@@ -1,0 +1,102 @@
+//! The findings pane: explaining a finding, and jumping to where it is (ours and other
+//! scanners').
+
+use layerscope_core::external::Reconciled;
+use layerscope_core::findings::FindingSource;
+
+use super::loaded::{FindingRow, ListState};
+use super::state::{App, Overlay, Session};
+use crate::tui::action::Effect;
+use crate::tui::pane::Pane;
+
+impl Session<'_> {
+    pub(super) fn explain(&mut self) {
+        let v = &*self.loaded;
+        self.ui.overlay = match v.finding_row(v.findings.sel) {
+            Some(FindingRow::Own(f)) => Overlay::Explain {
+                finding: f,
+                scroll: 0,
+            },
+            Some(FindingRow::External(index)) => Overlay::ExplainExternal { index, scroll: 0 },
+            None => return,
+        };
+    }
+
+    pub(super) fn jump_to_finding(&mut self, fx: &mut Vec<Effect>) {
+        let v = &mut *self.loaded;
+        let fi = match v.finding_row(v.findings.sel) {
+            Some(FindingRow::Own(fi)) => fi,
+            Some(FindingRow::External(i)) => return self.jump_to_external(i, fx),
+            None => return,
+        };
+        let a = v.model.analysis.clone();
+        let f = &a.findings[fi];
+        match (f.source, f.layer, f.path, f.history) {
+            (FindingSource::File, Some(l), Some(p), _) => {
+                self.jump_to(l, p, Some(f.span.start as u64), fx)
+            }
+            (FindingSource::History, _, _, Some(h)) => {
+                if v.hide_base {
+                    v.hide_base = false;
+                    v.rebuild();
+                }
+                let vis = v.visible_hist();
+                let rows = &v.model.history_rows;
+                if let Some(i) = vis.iter().position(|&r| rows[r].history == Some(h)) {
+                    let d = i as isize - v.history.sel as isize;
+                    self.ui.focus = Pane::History;
+                    self.move_sel(d, fx);
+                }
+            }
+            _ => {
+                self.ui.focus = Pane::Image;
+                self.ui.say(
+                    "this secret is in the image config (Env, labels, Cmd): see the Image pane",
+                    false,
+                );
+            }
+        }
+    }
+
+    fn jump_to_external(&mut self, i: usize, fx: &mut Vec<Effect>) {
+        let Some(r) = self.loaded.external.get(i) else {
+            return;
+        };
+        let status = App::external_status(r);
+        match (r.path, r.layer) {
+            (Some(path), Some(layer)) => {
+                // Open at our own match on the same line when there is one.
+                let findings = &self.loaded.model.analysis.findings;
+                let target = r
+                    .own
+                    .iter()
+                    .filter_map(|f| findings.get(*f))
+                    .find(|f| r.ext.line.is_none_or(|l| f.line == l))
+                    .map(|f| f.span.start as u64);
+                self.jump_to(layer, path, target, fx);
+                self.ui.say(status, false);
+            }
+            _ => self.ui.say(status, true),
+        }
+    }
+}
+
+impl App {
+    /// Lists other scanners' findings in the findings pane (before ours) and selects the first,
+    /// with the findings pane focused.
+    pub fn set_external(&mut self, ext: Vec<Reconciled>) {
+        let Some(mut s) = self.session() else { return };
+        let any = !ext.is_empty();
+        s.loaded.external = ext;
+        s.loaded.findings = ListState::default();
+        if any {
+            s.ui.focus = Pane::Findings;
+        }
+        s.follow_all();
+    }
+
+    /// The status line for the selected external finding: tool, agreement and the note.
+    pub(crate) fn external_status(r: &Reconciled) -> String {
+        format!("[{}] {}: {}", r.ext.tool, r.tag(), r.note)
+    }
+}
