@@ -623,13 +623,13 @@ const ROWS: &[Row] = &[
         "maven-settings-password",
         "root/.m2/settings.xml",
         &["<server><id>repo</id><username>ci</username><password>[[{A20}]]</password></server>\n"],
-        &["<server><id>repo</id><password>{{{A20}}}</password></server>\n", "<password>${{env.REPO_PASSWORD}}</password>\n"],
+        &["<server><id>repo</id><password>{{{A20}}}</password></server>\n", "<password>${{env.REPO_PASSWORD}}</password>\n", "<servers>\n  <!-- e.g.\n  <server>\n    <password>{A12}</password>\n  </server>\n  -->\n</servers>\n"],
     ),
     (
         "maven-settings-passphrase",
         "usr/share/maven/conf/settings.xml",
         &["<server><id>gpg</id><passphrase>[[{A20}]]</passphrase></server>\n"],
-        &["<server><passphrase>${{env.GPG_PASS}}</passphrase></server>\n"],
+        &["<server><passphrase>${{env.GPG_PASS}}</passphrase></server>\n", "<!--\n<passphrase>{A12}</passphrase>\n-->\n"],
     ),
     (
         "maven-settings-security-master",
