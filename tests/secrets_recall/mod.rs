@@ -1267,6 +1267,18 @@ fn framework_references_stay_quiet() {
         ("var/www/config/app.php", "'key' => env('APP_KEY'),\n"),
         ("var/www/.env.example", "APP_KEY=\n"),
         (
+            "charts/app/templates/secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: {{ .Values.db.password | b64enc }}\n",
+        ),
+        (
+            "infra/main.tf",
+            "  administrator_login_password = var.sql_admin_password\n  password = random_password.db.result\n",
+        ),
+        (
+            "etc/maven/settings.xml",
+            "<servers>\n    <!-- server\n     | Specifies the credentials.\n    <server>\n      <id>deploymentRepo</id>\n      <username>repouser</username>\n      <password>repopwd</password>\n    </server>\n    -->\n</servers>\n",
+        ),
+        (
             "usr/share/doc/numpy/linear.txt",
             "linear_model = fit(x, y)  # linear: least squares\n",
         ),
@@ -1274,6 +1286,67 @@ fn framework_references_stay_quiet() {
         let m = s.scan_file(path.as_bytes(), text.as_bytes());
         assert!(m.is_empty(), "{path}: {m:?}");
     }
+}
+
+/// Rules that recognise a value by the provider name beside it read the usual carriers: shell,
+/// YAML, JSON, an image config `Env` entry and a build argument in history. In `Env` a
+/// medium-severity provider rule ties with `env-secret` (same span and rank) and the name-based
+/// parser is reported; the value is found either way.
+#[test]
+fn context_rules_read_common_carriers() {
+    let s = Scanner::builtin();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (k, &(rule, path, positives, _)) in ROWS.iter().enumerate() {
+        // only the `NAME = "[[value]]"` shape
+        let Some((name, value)) = positives[0]
+            .strip_suffix("]]\"\n")
+            .and_then(|t| t.split_once(" = \"[["))
+        else {
+            continue;
+        };
+        if path != "app/config.txt"
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit())
+        {
+            continue;
+        }
+        checked += 1;
+        let mut g = Gen::new(0x00CA_5EED + k as u64);
+        let (value, _) = expand(&mut g, value);
+        let lower = name.to_ascii_lowercase();
+        let carriers = [
+            (
+                format!("export {name}='{value}'\n"),
+                Some("app/entrypoint.sh"),
+            ),
+            (format!("{lower}: {value}\n"), Some("app/config.yml")),
+            (
+                format!("{{\"{lower}\": \"{value}\"}}"),
+                Some("app/config.json"),
+            ),
+            (format!("{name}={value}"), None),
+        ];
+        for (text, file) in carriers {
+            let found = match file {
+                Some(p) => s.scan_file(p.as_bytes(), text.as_bytes()),
+                None => s.scan_env(&text),
+            };
+            let by = |m: &layerscope::secrets::Match| {
+                m.rule.as_ref() == rule || (file.is_none() && m.rule.as_ref() == "env-secret")
+            };
+            if !found.iter().any(|m| by(m) && m.secret == value) {
+                failures.push(format!("{rule} in {}", file.unwrap_or("Env")));
+            }
+        }
+        let history = format!("RUN |1 {name}={value} /bin/sh -c ./deploy.sh # buildkit");
+        if !s.scan_text(&history).iter().any(|m| m.secret == value) {
+            failures.push(format!("{rule} in a history build argument"));
+        }
+    }
+    assert!(checked > 80, "only {checked} context rules checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// Every gitleaks default rule id and every Trivy built-in rule id is in the table, and every
