@@ -15,6 +15,7 @@ pub(crate) enum Check {
     NotPlaceholderUrl,
     MixedCharset,
     OutsideXmlComment,
+    Base64Jwt,
 }
 
 impl Check {
@@ -29,6 +30,7 @@ impl Check {
             "not-placeholder-url" => Check::NotPlaceholderUrl,
             "mixed-charset" => Check::MixedCharset,
             "outside-xml-comment" => Check::OutsideXmlComment,
+            "base64-jwt" => Check::Base64Jwt,
             _ => return None,
         })
     }
@@ -55,6 +57,14 @@ impl Check {
                     && secret.iter().any(u8::is_ascii_uppercase)
             }
             Check::OutsideXmlComment => true,
+            Check::Base64Jwt => decode_b64_lenient(secret).is_some_and(|d| {
+                let t = d.trim_ascii();
+                t.iter().filter(|&&b| b == b'.').count() == 2
+                    && t.split(|&b| b == b'.')
+                        .nth(1)
+                        .is_some_and(|p| p.starts_with(b"eyJ"))
+                    && is_jwt(t)
+            }),
         }
     }
 
@@ -359,6 +369,20 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_jwt() {
+        let jwt = format!(
+            "{}.{}.c2lnbmF0dXJlLWJ5dGVz",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(br#"{"sub":"svc"}"#)
+        );
+        assert!(Check::Base64Jwt.passes(STANDARD.encode(&jwt).as_bytes(), b""));
+        let no_alg = jwt.replacen("eyJhbGci", "eyJraWQi", 1);
+        assert!(!Check::Base64Jwt.passes(STANDARD.encode(no_alg).as_bytes(), b""));
+        assert!(!Check::Base64Jwt.passes(STANDARD.encode(b"eyJ{}.x").as_bytes(), b""));
+        assert!(!Check::Base64Jwt.passes(b"ZXlK not base64", b""));
+    }
 
     #[test]
     fn xml_comment_context() {

@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use layerscope::secrets::{Confidence, RuleSet, Scanner, Severity};
 
 use super::{neg, pos, Case, Gen, Via, ALNUM, B64, HEX, LETTERS, LOWER_ALNUM, UPPER_ALNUM, WORD};
@@ -1189,6 +1191,21 @@ pub(crate) fn cases() -> Vec<Case> {
             v.push(neg(rule, Via::File(path), input));
         }
     }
+    // base64 of a generated JWT, and of JSON that is no JWT
+    let mut g = Gen::new(0x0B64_0A17);
+    let token = STANDARD.encode(super::jwt(&mut g));
+    v.push(pos(
+        "jwt-base64",
+        Via::File("deploy/sa-token.yaml"),
+        format!("token: {token}\n"),
+        token,
+    ));
+    let json = format!("eyJ{}.eyJ{}", g.s(ALNUM, 30), g.s(ALNUM, 30));
+    v.push(neg(
+        "jwt-base64",
+        Via::File("deploy/sa-token.yaml"),
+        format!("token: {}\n", STANDARD.encode(json)),
+    ));
     v
 }
 
