@@ -13,6 +13,8 @@ use layerscope_core::secrets::{
     SecretsError, Severity,
 };
 
+mod secrets_recall;
+
 // ------------------------------------------------------------------ generator
 
 struct Gen(u64);
@@ -788,7 +790,12 @@ fn cases() -> Vec<Case> {
 
     // --- AI
     let s = format!("sk-proj-{}T3BlbkFJ{}", g.s(WORD, 74), g.s(WORD, 74));
-    v.push(pos("openai-api-key", F, format!("OPENAI_API_KEY={s}\n"), s));
+    v.push(pos(
+        "openai-project-api-key",
+        F,
+        format!("OPENAI_API_KEY={s}\n"),
+        s,
+    ));
     let s = format!("sk-{}T3BlbkFJ{}", g.s(ALNUM, 20), g.s(ALNUM, 20));
     v.push(pos(
         "openai-api-key",
@@ -1343,6 +1350,7 @@ fn cases() -> Vec<Case> {
         "|1 VERSION=1.2.3 /bin/sh -c make",
     ));
 
+    v.extend(secrets_recall::cases());
     v
 }
 

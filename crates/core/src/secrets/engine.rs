@@ -283,7 +283,7 @@ impl Scanner {
             return false;
         }
         if let Some(c) = rule.check {
-            if !c.passes(s, &data[whole.clone()]) {
+            if !c.passes(s, &data[whole.clone()]) || !c.passes_in_context(data, whole.start) {
                 return false;
             }
         }

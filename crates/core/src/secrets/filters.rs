@@ -14,6 +14,8 @@ pub(crate) enum Check {
     GenericValue,
     NotPlaceholderUrl,
     MixedCharset,
+    OutsideXmlComment,
+    Base64Jwt,
 }
 
 impl Check {
@@ -27,6 +29,8 @@ impl Check {
             "generic-value" => Check::GenericValue,
             "not-placeholder-url" => Check::NotPlaceholderUrl,
             "mixed-charset" => Check::MixedCharset,
+            "outside-xml-comment" => Check::OutsideXmlComment,
+            "base64-jwt" => Check::Base64Jwt,
             _ => return None,
         })
     }
@@ -52,7 +56,34 @@ impl Check {
                     && secret.iter().any(u8::is_ascii_lowercase)
                     && secret.iter().any(u8::is_ascii_uppercase)
             }
+            Check::OutsideXmlComment => true,
+            Check::Base64Jwt => decode_b64_lenient(secret).is_some_and(|d| {
+                let t = d.trim_ascii();
+                t.iter().filter(|&&b| b == b'.').count() == 2
+                    && t.split(|&b| b == b'.')
+                        .nth(1)
+                        .is_some_and(|p| p.starts_with(b"eyJ"))
+                    && is_jwt(t)
+            }),
         }
+    }
+
+    /// Checks that need the text before the match, which `passes` does not see. `start` is
+    /// where the match begins in `data`.
+    pub(crate) fn passes_in_context(self, data: &[u8], start: usize) -> bool {
+        match self {
+            // Stock config files (Maven's settings.xml) show credentials in commented-out examples.
+            Check::OutsideXmlComment => !in_xml_comment(&data[..start.min(data.len())]),
+            _ => true,
+        }
+    }
+}
+
+/// Whether the end of `before` lies inside an unclosed `<!-- ... -->`.
+fn in_xml_comment(before: &[u8]) -> bool {
+    match memchr::memmem::rfind(before, b"<!--") {
+        Some(open) => memchr::memmem::find(&before[open + 4..], b"-->").is_none(),
+        None => false,
     }
 }
 
@@ -338,6 +369,33 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_jwt() {
+        let jwt = format!(
+            "{}.{}.c2lnbmF0dXJlLWJ5dGVz",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(br#"{"sub":"svc"}"#)
+        );
+        assert!(Check::Base64Jwt.passes(STANDARD.encode(&jwt).as_bytes(), b""));
+        let no_alg = jwt.replacen("eyJhbGci", "eyJraWQi", 1);
+        assert!(!Check::Base64Jwt.passes(STANDARD.encode(no_alg).as_bytes(), b""));
+        assert!(!Check::Base64Jwt.passes(STANDARD.encode(b"eyJ{}.x").as_bytes(), b""));
+        assert!(!Check::Base64Jwt.passes(b"ZXlK not base64", b""));
+    }
+
+    #[test]
+    fn xml_comment_context() {
+        let c = Check::OutsideXmlComment;
+        let doc = b"<a>1</a>\n<!-- example:\n<b>2</b>\n-->\n<c>3</c>";
+        let at = |needle: &[u8]| memchr::memmem::find(doc, needle).unwrap();
+        assert!(c.passes_in_context(doc, at(b"<a>")));
+        assert!(!c.passes_in_context(doc, at(b"<b>")));
+        assert!(c.passes_in_context(doc, at(b"<c>")));
+        assert!(c.passes(b"x", b"x"));
+        assert!(Check::MixedCharset.passes_in_context(doc, at(b"<b>")));
+        assert_eq!(Check::from_name("outside-xml-comment"), Some(c));
+    }
 
     #[test]
     fn placeholders() {
