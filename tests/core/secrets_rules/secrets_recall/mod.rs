@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use layerscope::secrets::{Confidence, RuleSet, Scanner, Severity};
+use layerscope_core::secrets::{Confidence, RuleSet, Scanner, Severity};
 
 use super::{neg, pos, Case, Gen, Via, ALNUM, B64, HEX, LETTERS, LOWER_ALNUM, UPPER_ALNUM, WORD};
 
@@ -1219,7 +1219,7 @@ fn template_expansion() {
     assert_eq!(s, format!("k = \"{secret}\" {{x}}"));
 }
 
-fn first(s: &Scanner, path: &str, text: &str, rule: &str) -> layerscope::secrets::Match {
+fn first(s: &Scanner, path: &str, text: &str, rule: &str) -> layerscope_core::secrets::Match {
     s.scan_file(path.as_bytes(), text.as_bytes())
         .into_iter()
         .find(|m| m.rule.as_ref() == rule)
@@ -1350,7 +1350,7 @@ fn context_rules_read_common_carriers() {
                 Some(p) => s.scan_file(p.as_bytes(), text.as_bytes()),
                 None => s.scan_env(&text),
             };
-            let by = |m: &layerscope::secrets::Match| {
+            let by = |m: &layerscope_core::secrets::Match| {
                 m.rule.as_ref() == rule || (file.is_none() && m.rule.as_ref() == "env-secret")
             };
             if !found.iter().any(|m| by(m) && m.secret == value) {
@@ -1416,7 +1416,7 @@ fn upstream_rule_table_covers_gitleaks_and_trivy() {
 #[test]
 fn recall_rules_have_keywords_or_a_path() {
     let toml: toml::Value =
-        toml::from_str(include_str!("../../assets/rules/builtin.toml")).unwrap();
+        toml::from_str(include_str!("../../../../assets/rules/builtin.toml")).unwrap();
     for r in toml["rules"].as_array().unwrap() {
         let id = r["id"].as_str().unwrap();
         if r.get("regex").is_none() {
