@@ -4,6 +4,7 @@
 //! `tree` (merge layers, changes, ghosts) and `secrets` + `findings` -> `report` or the TUI.
 
 pub mod analysis;
+pub mod compare;
 pub mod content;
 pub mod digest;
 pub mod error;

@@ -135,10 +135,11 @@ pub struct FindingOut<'a> {
     pub explanation: crate::explain::Explanation,
 }
 
-pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
+/// The `image` object of the report (also `old` / `new` of the compare report).
+pub fn image_out(a: &Analysis, show_secrets: bool) -> ImageOut<'_> {
     let mask = |t: &str| a.display_text(t, show_secrets).to_string();
     let cfg = &a.config;
-    let image = ImageOut {
+    ImageOut {
         reference: &a.source.reference,
         format: a.format().name(),
         config_digest: &a.source.config_digest,
@@ -158,7 +159,53 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
         entrypoint: cfg.entrypoint.as_deref(),
         working_dir: cfg.working_dir.as_deref(),
         user: cfg.user.as_deref(),
+    }
+}
+
+/// One finding object of the report (also the compare report's).
+pub fn finding_out<'a>(
+    a: &'a Analysis,
+    f: &'a crate::findings::Finding,
+    show_secrets: bool,
+) -> FindingOut<'a> {
+    let mask = |t: &str| a.display_text(t, show_secrets).to_string();
+    let (path, non_utf8) = match f.path {
+        Some(p) => {
+            let (s, n) = json_path(a, p);
+            (Some(s), n)
+        }
+        None => (None, false),
     };
+    FindingOut {
+        rule: &f.rule,
+        title: &f.title,
+        severity: f.severity,
+        confidence: f.confidence,
+        source: f.source,
+        path,
+        path_non_utf8: non_utf8,
+        key: f.key.as_deref(),
+        layer: f.layer,
+        history: f.history,
+        created_by: f
+            .history
+            .and_then(|h| a.history[h].created_by.as_deref())
+            .map(mask),
+        line: f.line,
+        column: f.column,
+        status: f.status,
+        removed_in_layer: f.removed_in_layer,
+        replaced_in_layer: f.replaced_in_layer,
+        masked: &f.masked,
+        fingerprint: &f.fingerprint,
+        secret: show_secrets.then_some(f.secret.as_str()),
+        explanation: crate::explain::explain(a, f),
+    }
+}
+
+pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
+    let mask = |t: &str| a.display_text(t, show_secrets).to_string();
+    let image = image_out(a, show_secrets);
     let history = a
         .history
         .iter()
@@ -248,40 +295,7 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
     let findings = a
         .findings
         .iter()
-        .map(|f| {
-            let (path, non_utf8) = match f.path {
-                Some(p) => {
-                    let (s, n) = json_path(a, p);
-                    (Some(s), n)
-                }
-                None => (None, false),
-            };
-            FindingOut {
-                rule: &f.rule,
-                title: &f.title,
-                severity: f.severity,
-                confidence: f.confidence,
-                source: f.source,
-                path,
-                path_non_utf8: non_utf8,
-                key: f.key.as_deref(),
-                layer: f.layer,
-                history: f.history,
-                created_by: f
-                    .history
-                    .and_then(|h| a.history[h].created_by.as_deref())
-                    .map(mask),
-                line: f.line,
-                column: f.column,
-                status: f.status,
-                removed_in_layer: f.removed_in_layer,
-                replaced_in_layer: f.replaced_in_layer,
-                masked: &f.masked,
-                fingerprint: &f.fingerprint,
-                secret: show_secrets.then_some(f.secret.as_str()),
-                explanation: crate::explain::explain(a, f),
-            }
-        })
+        .map(|f| finding_out(a, f, show_secrets))
         .collect();
     Report {
         schema_version: 1,
