@@ -2,6 +2,7 @@
 //! and exit code 2.
 
 mod cli;
+mod diff_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Export(args)) => run_export(args),
+        Some(Command::Diff(args)) => diff_cmd::run(args),
         None => run_image(cli.run),
     }
 }

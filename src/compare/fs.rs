@@ -100,9 +100,13 @@ fn what(o: &Meta, n: &Meta) -> What {
         // An implied directory has no metadata of its own to differ in.
         return w;
     };
+    if w.kind {
+        // Another kind of thing altogether: its mode and owner are not a change of their own.
+        return w;
+    }
     w.mode = (oe.mode & 0o7777) != (ne.mode & 0o7777);
     w.owner = oe.uid != ne.uid || oe.gid != ne.gid;
-    if !w.kind && o.kind != EntryKind::Dir {
+    if o.kind != EntryKind::Dir {
         w.content = oe.kind.has_content() && (oe.size != ne.size || oe.hash != ne.hash);
         w.link = oe.link != ne.link;
     }
@@ -255,7 +259,7 @@ fn added(
 
 impl FileChange {
     /// The entry of a side's version, when it has one (not an implied directory).
-    pub fn entry<'a>(a: &'a Analysis, at: Option<Location>) -> Option<&'a Entry> {
+    pub fn entry(a: &Analysis, at: Option<Location>) -> Option<&Entry> {
         let at = at?;
         if at.entry == NO_ENTRY {
             return None;
