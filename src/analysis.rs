@@ -36,6 +36,8 @@ pub struct LayerInfo {
     pub diff_id: String,
     /// sha256 of the uncompressed stream as read.
     pub computed_diff_id: Option<String>,
+    /// sha256 of the blob as read (`digest` may be the manifest's word for it).
+    pub computed_digest: Option<String>,
     pub digest: Option<String>,
     pub media_type: Option<String>,
     pub compression: Option<Compression>,
@@ -49,6 +51,8 @@ pub struct LayerInfo {
     /// Uncompressed copy of a compressed layer (see `AnalyzeOptions::spool_compressed`).
     pub spool: Option<std::sync::Arc<tempfile::TempPath>>,
     pub entries: Vec<Entry>,
+    /// This layer's own whiteouts (kept so another analysis can reuse the layer).
+    pub whiteouts: Vec<crate::layer::Whiteout>,
     pub added: usize,
     pub modified: usize,
     pub removed: usize,
@@ -176,11 +180,48 @@ pub fn analyze_source(
     state: &PassState,
     scanner: Option<&Scanner>,
 ) -> Result<Analysis> {
+    analyze_reusing(src, opts, state, scanner, None)
+}
+
+/// `analyze_source` that takes every layer whose blob is byte-for-byte one of `from`'s from
+/// `from` instead of reading it again (see `layer_reuse`). `from` must have been analysed with
+/// the same scanner (or none) and options.
+pub fn analyze_source_reusing(
+    src: ImageSource,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+    from: &Analysis,
+) -> Result<Analysis> {
+    let plan = crate::layer_reuse::plan(&src, from, state)?;
+    analyze_reusing(src, opts, state, scanner, Some(&plan))
+}
+
+fn analyze_reusing(
+    src: ImageSource,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+    plan: Option<&crate::layer_reuse::Plan>,
+) -> Result<Analysis> {
     let Some(scanner) = scanner else {
-        return analyze_with(src, opts, state, &|_| Box::new(()));
+        return analyze_with(src, opts, state, &|_| Box::new(()), plan);
     };
     let scan = ImageScan::new(scanner, src.layers.len());
-    let mut a = analyze_with(src, opts, state, &|layer| Box::new(scan.visitor(layer)))?;
+    if let Some(p) = plan {
+        for (i, j) in p.layers.iter().enumerate() {
+            if let Some(j) = j {
+                scan.store(i, p.hits(*j));
+            }
+        }
+    }
+    let mut a = analyze_with(
+        src,
+        opts,
+        state,
+        &|layer| Box::new(scan.visitor(layer)),
+        plan,
+    )?;
     a.findings = findings::assemble(&a, scanner, scan.into_hits());
     a.masked_text = findings::masker(&a.findings, &a);
     Ok(a)
@@ -192,6 +233,7 @@ fn analyze_with<'v>(
     opts: &AnalyzeOptions,
     state: &PassState,
     visitor: &VisitorFactory<'v>,
+    plan: Option<&crate::layer_reuse::Plan>,
 ) -> Result<Analysis> {
     // Versions record their layer as a u16.
     if src.layers.len() > u16::MAX as usize {
@@ -216,15 +258,19 @@ fn analyze_with<'v>(
             ),
         ));
     }
-    let indexes = index_all(&src, opts, state, visitor)?;
+    let reused = |i: usize| plan.and_then(|p| p.source(i).map(|j| (p, j)));
+    let indexes = index_all(&src, opts, state, visitor, &reused)?;
     let mut history = std::mem::take(&mut config.history);
     let (layer_hist, hw) = map_history(&mut history, src.layers.len());
     warnings.extend(hw);
 
     let mut table = PathTable::new();
     let mut indexes = indexes;
-    for ix in indexes.iter_mut() {
-        ix.intern(&mut table);
+    for (i, ix) in indexes.iter_mut().enumerate() {
+        match reused(i) {
+            Some((p, _)) => p.intern(ix, &mut table),
+            None => ix.intern(&mut table),
+        }
     }
     let tree = Tree::build(table, &indexes);
     warnings.extend(tree.warnings.iter().cloned());
@@ -240,6 +286,7 @@ fn analyze_with<'v>(
         let info = LayerInfo {
             index: i,
             computed_diff_id: present.then(|| ix.diff_id.clone()),
+            computed_digest: present.then(|| ix.digest.clone()),
             digest: r
                 .digest
                 .clone()
@@ -260,7 +307,11 @@ fn analyze_with<'v>(
                 .sum(),
             history: layer_hist[i],
             member: r.member.clone(),
-            spool: ix.spool.take().map(std::sync::Arc::new),
+            spool: match reused(i) {
+                Some((p, j)) => p.spool(j),
+                None => ix.spool.take().map(std::sync::Arc::new),
+            },
+            whiteouts: std::mem::take(&mut ix.whiteouts),
             entries: ix.entries,
             added: 0,
             modified: 0,
@@ -307,11 +358,14 @@ fn analyze_with<'v>(
     Ok(a)
 }
 
+type Reused<'p> = dyn Fn(usize) -> Option<(&'p crate::layer_reuse::Plan<'p>, usize)> + Sync + 'p;
+
 fn index_all<'v>(
     src: &ImageSource,
     opts: &AnalyzeOptions,
     state: &PassState,
     visitor: &VisitorFactory<'v>,
+    reused: &Reused<'_>,
 ) -> Result<Vec<LayerIndex>> {
     let n = src.layers.len();
     let threads = match opts.threads {
@@ -344,7 +398,10 @@ fn index_all<'v>(
                     break;
                 }
                 let i = order[k];
-                let r = index_one(src, i, opts, state, visitor);
+                let r = match reused(i) {
+                    Some((p, j)) => Ok(p.index(j)),
+                    None => index_one(src, i, opts, state, visitor),
+                };
                 state.layers_done.fetch_add(1, Ordering::Relaxed);
                 if r.is_err() {
                     // One bad layer ends the image: stop the other workers early.

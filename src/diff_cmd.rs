@@ -8,21 +8,28 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{DiffArgs, RunArgs};
-use layerscope::analysis::{analyze_input, Analysis, AnalyzeOptions};
+use layerscope::analysis::{analyze_input, analyze_source_reusing, Analysis, AnalyzeOptions};
 use layerscope::compare::{self, report};
 use layerscope::layer::PassState;
 use layerscope::secrets::{Scanner, Severity};
 
+/// Analyses `input`; with `from`, the layers it shares with `from` are taken from there.
 fn analyse(
     input: &str,
     opts: &AnalyzeOptions,
     scanner: Option<&Scanner>,
+    from: Option<&Analysis>,
     notice: bool,
 ) -> Result<Analysis> {
     if notice {
         eprint!("layerscope: reading {input}…");
     }
-    let r = analyze_input(input, opts, &PassState::default(), scanner, &mut |_, _| {});
+    let state = PassState::default();
+    let r = match from {
+        None => analyze_input(input, opts, &state, scanner, &mut |_, _| {}),
+        Some(from) => layerscope::source::open_input(input, &opts.open, &mut |_, _| {})
+            .and_then(|src| analyze_source_reusing(src, opts, &state, scanner, from)),
+    };
     if notice {
         eprint!("\r\x1b[2K");
     }
@@ -55,8 +62,8 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
     };
     let scanner = super::scanner(&run)?;
     let notice = std::io::stderr().is_terminal();
-    let old = analyse(&args.old, &opts, scanner.as_ref(), notice)?;
-    let new = analyse(&args.new, &opts, scanner.as_ref(), notice)?;
+    let old = analyse(&args.old, &opts, scanner.as_ref(), None, notice)?;
+    let new = analyse(&args.new, &opts, scanner.as_ref(), Some(&old), notice)?;
     let cmp = compare::compare(&old, &new);
     if interactive {
         layerscope::tui::compare::run(&old, &new, &cmp, args.show_secrets)?;

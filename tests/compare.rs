@@ -373,6 +373,141 @@ fn any_two_layers_by_hand() {
     assert!(all.iter().any(|x| x.path == b"etc/os-release"));
 }
 
+// ---------------------------------------------------------------- shared layers indexed once
+
+fn analyse_reusing(p: &Path, from: &Analysis) -> (Analysis, usize) {
+    let opts = AnalyzeOptions::default();
+    let state = PassState::default();
+    let src = || layerscope::source::open_path(p, &opts.open).unwrap();
+    let reused = layerscope::layer_reuse::plan(&src(), from, &state)
+        .unwrap()
+        .reused();
+    let a =
+        layerscope::analysis::analyze_source_reusing(src(), &opts, &state, Some(&scanner()), from)
+            .unwrap();
+    (a, reused)
+}
+
+/// Everything a reader of an analysis sees: per layer, per path version, per finding.
+fn digest_of(a: &Analysis) -> String {
+    let mut s = String::new();
+    for l in &a.layers {
+        s += &format!(
+            "L{} {} {:?} {:?} {} {} {:?} {}\n",
+            l.index,
+            l.diff_id,
+            l.computed_diff_id,
+            l.digest,
+            l.size,
+            l.compressed_size,
+            l.compression,
+            l.entries.len()
+        );
+    }
+    for v in a.tree.all_versions() {
+        let e = a
+            .entry(v)
+            .map(|e| (e.kind, e.mode, e.size, e.hash, e.offset));
+        s += &format!(
+            "{} {} {:?} {:?}\n",
+            a.path_string(v.path),
+            v.layer,
+            v.change,
+            e
+        );
+    }
+    for f in &a.findings {
+        s += &format!(
+            "{} {:?} {:?} {:?} {:?} {} {}\n",
+            f.rule,
+            f.path.map(|p| a.path_string(p)),
+            f.layer,
+            f.status,
+            f.removed_in_layer,
+            f.fingerprint,
+            f.line
+        );
+    }
+    s
+}
+
+#[test]
+fn a_shared_layer_is_indexed_once_and_reads_the_same() {
+    let d = Dir::new();
+    // A secret in the shared base that NEW deletes: its status comes from NEW's own tree.
+    let secret_base = Step::layer(
+        "/bin/sh -c #(nop) ADD file:base in / ",
+        vec![
+            Node::dir("etc"),
+            Node::file("etc/os-release", "NAME=Base\n"),
+            Node::file("etc/deploy.env", format!("GITHUB_TOKEN={}\n", token())),
+            Node::hardlink("etc/os-release.link", "etc/os-release"),
+        ],
+    );
+    let old = spec(vec![
+        secret_base.clone(),
+        Step::layer("COPY app /app", app_v1_nodes()),
+    ]);
+    let new = spec(vec![
+        secret_base,
+        Step::layer("COPY app /app", app_v1_nodes()),
+        Step::layer(
+            "RUN rm /etc/deploy.env",
+            vec![Node::whiteout("etc/deploy.env")],
+        ),
+    ]);
+    let (op, np) = (d.tar("old.tar", &old), d.tar("new.tar", &new));
+    let o = analyse(&op);
+    let (n, reused) = analyse_reusing(&np, &o);
+    assert_eq!(reused, 2, "base and app layer are the same blobs");
+    assert_eq!(digest_of(&n), digest_of(&analyse(&np)));
+    let f = n
+        .findings
+        .iter()
+        .find(|f| f.rule.contains("github"))
+        .unwrap();
+    assert_eq!(f.status, Status::Deleted);
+    // Reused layers preview from NEW's own blob.
+    let cmp = compare::compare(&o, &n);
+    assert_eq!(
+        paths(&cmp),
+        vec![("etc/deploy.env".to_string(), FsChange::Removed)]
+    );
+}
+
+#[test]
+fn a_blob_of_the_same_size_with_other_bytes_is_read_again() {
+    let d = Dir::new();
+    // Same stored size, different bytes: the hash, not the size or a claimed id, decides.
+    let (op, np) = (
+        d.tar("old.tar", &spec(vec![base("3.18")])),
+        d.tar("new.tar", &spec(vec![base("3.19")])),
+    );
+    let o = analyse(&op);
+    assert_eq!(
+        std::fs::metadata(&op).unwrap().len(),
+        std::fs::metadata(&np).unwrap().len()
+    );
+    let (n, reused) = analyse_reusing(&np, &o);
+    assert_eq!(reused, 0);
+    assert_eq!(digest_of(&n), digest_of(&analyse(&np)));
+    let cmp = compare::compare(&o, &n);
+    assert_eq!(
+        paths(&cmp),
+        vec![("etc/os-release".to_string(), FsChange::Modified)]
+    );
+    // Other formats of one image share no blob: read again, same result.
+    let oci = d.write(
+        "oci",
+        &spec(vec![base("3.19")]),
+        Layout::OciDir,
+        Compression::Gzip,
+    );
+    let (n2, reused) = analyse_reusing(&oci, &n);
+    assert_eq!(reused, 0);
+    assert!(compare::compare(&n, &n2).changes.is_empty());
+}
+
 // ---------------------------------------------------------------- CLI
 
 #[test]

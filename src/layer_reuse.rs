@@ -1,0 +1,155 @@
+//! Layers another analysis already indexed: when two images share a layer (the base under two
+//! builds of one app), the second analysis takes its entries, whiteouts, secret matches and
+//! spool from the first instead of inflating, parsing and scanning the blob again.
+//!
+//! Reuse is decided on the bytes, not on what a manifest or config claims: a NEW blob is
+//! reused only when its sha256 as stored equals the digest computed while indexing the OLD
+//! one, so a hostile image cannot borrow another's clean index by naming its diff_id.
+
+use std::io::Read;
+
+use sha2::{Digest, Sha256};
+
+use crate::analysis::Analysis;
+use crate::error::{Error, Result};
+use crate::findings::FindingSource;
+use crate::layer::{LayerIndex, PassState, Whiteout};
+use crate::paths::PathTable;
+use crate::secrets::Match;
+use crate::source::ImageSource;
+
+/// For each layer of the image being analysed, the layer of `from` with the same blob.
+pub struct Plan<'a> {
+    pub from: &'a Analysis,
+    pub layers: Vec<Option<usize>>,
+}
+
+fn blob_digest(src: &ImageSource, member: &str, state: &PassState) -> Result<String> {
+    let shown = src.container.display_member(member);
+    let mut r = src.container.open(member)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        if state.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(&shown, e)),
+        };
+        h.update(&buf[..n]);
+    }
+    Ok(format!("sha256:{}", crate::digest::hex(&h.finalize())))
+}
+
+/// Matches `src`'s layers to `from`'s: a blob of the same stored size is hashed (one read, no
+/// inflation) and reused when the hashes agree.
+pub fn plan<'a>(src: &ImageSource, from: &'a Analysis, state: &PassState) -> Result<Plan<'a>> {
+    let mut layers = vec![None; src.layers.len()];
+    for (i, r) in src.layers.iter().enumerate() {
+        let Some(member) = r.member.as_deref() else {
+            continue;
+        };
+        let Some(size) = src.container.size(member) else {
+            continue;
+        };
+        let candidates: Vec<usize> = from
+            .layers
+            .iter()
+            .filter(|l| l.computed_digest.is_some() && l.compressed_size == size)
+            .map(|l| l.index)
+            .collect();
+        if candidates.is_empty() {
+            continue;
+        }
+        let d = blob_digest(src, member, state)?;
+        layers[i] = candidates
+            .into_iter()
+            .find(|&j| from.layers[j].computed_digest.as_deref() == Some(d.as_str()));
+    }
+    Ok(Plan { from, layers })
+}
+
+impl Plan<'_> {
+    pub fn source(&self, layer: usize) -> Option<usize> {
+        self.layers.get(layer).copied().flatten()
+    }
+
+    pub fn reused(&self) -> usize {
+        self.layers.iter().flatten().count()
+    }
+
+    /// The index of `from`'s layer `j` as the indexing pass would have made it, its paths still
+    /// `from`'s ids (see `intern`).
+    pub fn index(&self, j: usize) -> LayerIndex {
+        let l = &self.from.layers[j];
+        let mut ix = LayerIndex::default();
+        ix.entries = l.entries.clone();
+        ix.whiteouts = l.whiteouts.clone();
+        ix.size = l.size;
+        ix.compressed_size = l.compressed_size;
+        ix.compression = l.compression;
+        ix.diff_id = l.computed_diff_id.clone().unwrap_or_default();
+        ix.digest = l.computed_digest.clone().unwrap_or_default();
+        // The layer's own warnings, as the pass over it gave them (already escaped).
+        let prefix = format!("layer {j}: ");
+        ix.warnings = self
+            .from
+            .warnings
+            .iter()
+            .filter_map(|w| {
+                Some(crate::error::Warning {
+                    code: w.code,
+                    message: w.message.strip_prefix(&prefix)?.to_string(),
+                })
+            })
+            .collect();
+        ix
+    }
+
+    /// Moves a reused index's paths from `from`'s table into `table` (hardlinks were resolved
+    /// when `from` was indexed).
+    pub fn intern(&self, ix: &mut LayerIndex, table: &mut PathTable) {
+        let paths = &self.from.tree.paths;
+        for e in ix.entries.iter_mut() {
+            e.path = table.intern(&paths.path(e.path));
+        }
+        for w in ix.whiteouts.iter_mut() {
+            *w = Whiteout {
+                path: table.intern(&paths.path(w.path)),
+                kind: w.kind,
+            };
+        }
+    }
+
+    /// The secret matches of `from`'s layer `j`, as its scan found them.
+    pub fn hits(&self, j: usize) -> Vec<(u32, Match)> {
+        self.from
+            .findings
+            .iter()
+            .filter(|f| f.source == FindingSource::File && f.layer == Some(j))
+            .filter_map(|f| {
+                Some((
+                    f.entry?,
+                    Match {
+                        rule: f.rule.clone(),
+                        title: f.title.clone(),
+                        severity: f.severity,
+                        confidence: f.confidence,
+                        span: f.span.clone(),
+                        line: f.line,
+                        column: f.column,
+                        secret: f.secret.clone(),
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// The spool of `from`'s layer `j`: the same uncompressed bytes.
+    pub fn spool(&self, j: usize) -> Option<std::sync::Arc<tempfile::TempPath>> {
+        self.from.layers[j].spool.clone()
+    }
+}
