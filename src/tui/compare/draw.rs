@@ -37,7 +37,7 @@ fn window(sel: usize, n: usize, height: usize) -> std::ops::Range<usize> {
     first..(first + height).min(n)
 }
 
-fn step_text(a: &Analysis, i: Option<usize>, reveal: bool, width: usize) -> String {
+fn step_text(a: &Analysis, waste: &[u64], i: Option<usize>, reveal: bool, width: usize) -> String {
     let Some(i) = i else {
         return String::new();
     };
@@ -48,7 +48,15 @@ fn step_text(a: &Analysis, i: Option<usize>, reveal: bool, width: usize) -> Stri
         .unwrap_or_default();
     let size = a.history[i]
         .layer
-        .map(|l| format!(" {}", human(a.layers[l].size)))
+        .map(|l| {
+            let w = waste.get(l).copied().unwrap_or(0);
+            let w = if w > 0 {
+                format!(", {} wasted", human(w))
+            } else {
+                String::new()
+            };
+            format!(" {}{w}", human(a.layers[l].size))
+        })
         .unwrap_or_default();
     truncate(&clean(&format!("#{i} {by}{size}")), width)
 }
@@ -136,8 +144,8 @@ fn history(f: &mut Frame, r: Rect, v: &CompareView, t: &Theme) {
                 StepChange::Added => ('+', t.added),
                 StepChange::Removed => ('-', t.removed),
             };
-            let o = step_text(v.old, h.old, v.reveal, half);
-            let n = step_text(v.new, h.new, v.reveal, half);
+            let o = step_text(v.old, &v.cmp.layer_waste.0, h.old, v.reveal, half);
+            let n = step_text(v.new, &v.cmp.layer_waste.1, h.new, v.reveal, half);
             let text = format!("{mark} {:<7} {o:<half$} │ {n}", h.change.name());
             let style = if i == v.history_sel {
                 sel_style(focused, t)
