@@ -373,6 +373,50 @@ fn any_two_layers_by_hand() {
     assert!(all.iter().any(|x| x.path == b"etc/os-release"));
 }
 
+#[test]
+fn size_and_waste_totals_and_per_step() {
+    let big = vec![1u8; 5000];
+    let old = spec(vec![
+        base("3.19"),
+        Step::layer("COPY app /app", vec![Node::file("app/blob", &big)]),
+    ]);
+    // NEW rewrites the blob in a later step: the first copy is waste held by layer 1.
+    let new = spec(vec![
+        base("3.19"),
+        Step::layer("COPY app /app", vec![Node::file("app/blob", &big)]),
+        Step::layer(
+            "RUN regenerate",
+            vec![Node::file("app/blob", vec![2u8; 6000])],
+        ),
+    ]);
+    let (d, o, n) = pair(&old, &new);
+    let cmp = compare::compare(&o, &n);
+    assert_eq!(cmp.wasted_bytes, (0, 5000));
+    assert_eq!(cmp.layer_waste.1, vec![0, 5000, 0]);
+    assert_eq!(cmp.size, (o.total_size(), n.total_size()));
+    assert_eq!(
+        paths(&cmp),
+        vec![("app/blob".to_string(), FsChange::Modified)]
+    );
+    assert_eq!(cmp.changes[0].layer, Some(2));
+    assert_eq!(
+        (cmp.changes[0].old_size, cmp.changes[0].new_size),
+        (Some(5000), Some(6000))
+    );
+    let (op, np) = (d.0.path().join("old.tar"), d.0.path().join("new.tar"));
+    let (_, v, _) = diff_json(&op, &np, &[]);
+    assert_eq!(v["wasted_bytes"]["old"], 0);
+    assert_eq!(v["wasted_bytes"]["new"], 5000);
+    assert_eq!(v["size"]["new"], n.total_size());
+    assert_eq!(v["history"][1]["change"], "same");
+    assert_eq!(v["history"][1]["new"]["wasted_bytes"], 5000);
+    assert_eq!(v["history"][1]["old"]["wasted_bytes"], 0);
+    assert_eq!(v["history"][2]["change"], "added");
+    assert_eq!(v["history"][2]["new"]["size"], n.layers[2].size);
+    let view = CompareView::new(&o, &n, &cmp, false);
+    assert!(screen(&view, 160, 30).contains("5.0 kB wasted"));
+}
+
 // ---------------------------------------------------------------- shared layers indexed once
 
 fn analyse_reusing(p: &Path, from: &Analysis) -> (Analysis, usize) {
