@@ -399,7 +399,7 @@ fn index_all<'v>(
                 }
                 let i = order[k];
                 let r = match reused(i) {
-                    Some((p, j)) => Ok(p.index(j)),
+                    Some((p, j)) => Ok(p.index(i, j)),
                     None => index_one(src, i, opts, state, visitor),
                 };
                 state.layers_done.fetch_add(1, Ordering::Relaxed);

@@ -3,8 +3,11 @@
 //! spool from the first instead of inflating, parsing and scanning the blob again.
 //!
 //! Reuse is decided on the bytes, not on what a manifest or config claims: a NEW blob is
-//! reused only when its sha256 as stored equals the digest computed while indexing the OLD
-//! one, so a hostile image cannot borrow another's clean index by naming its diff_id.
+//! reused when its sha256 as stored equals the digest computed while indexing the OLD one (one
+//! read, no inflation), or, stored another way (gzip against zstd, a `docker save` tar against
+//! an OCI layout), when its uncompressed stream hashes to the diff_id computed for the OLD
+//! layer (one inflation, no tar parse, no scan; stopped as soon as it outgrows the OLD layer).
+//! A hostile image cannot borrow another's clean index by naming its diff_id.
 
 use std::io::Read;
 
@@ -18,10 +21,89 @@ use crate::paths::PathTable;
 use crate::secrets::Match;
 use crate::source::ImageSource;
 
-/// For each layer of the image being analysed, the layer of `from` with the same blob.
+/// For each layer of the image being analysed, the layer of `from` with the same content.
 pub struct Plan<'a> {
     pub from: &'a Analysis,
     pub layers: Vec<Option<usize>>,
+    /// The blob as this image stores it, when it is not byte-for-byte `from`'s.
+    own: Vec<Option<Stored>>,
+}
+
+#[derive(Clone, Debug)]
+struct Stored {
+    compression: crate::source::Compression,
+    compressed_size: u64,
+    digest: String,
+}
+
+/// Counts and hashes what passes through.
+struct Tap<R> {
+    inner: R,
+    hasher: Sha256,
+    n: u64,
+}
+
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.hasher.update(&buf[..k]);
+        self.n += k as u64;
+        Ok(k)
+    }
+}
+
+/// Inflates a blob and hashes its stream, giving up once it is longer than `limit`: then it
+/// cannot be the layer it claims to be.
+fn stream_digest(
+    src: &ImageSource,
+    member: &str,
+    limit: u64,
+    state: &PassState,
+) -> Result<Option<(String, Stored)>> {
+    let mut raw = Tap {
+        inner: src.container.open(member)?,
+        hasher: Sha256::new(),
+        n: 0,
+    };
+    let mut h = Sha256::new();
+    let kind = {
+        let Ok((kind, mut dec)) = crate::source::compress::decoder(&mut raw) else {
+            return Ok(None);
+        };
+        let mut n = 0u64;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            if state.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            let k = match dec.read(&mut buf) {
+                Ok(0) => break,
+                Ok(k) => k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // A stream that does not decode is not the layer: the normal pass reports it.
+                Err(_) => return Ok(None),
+            };
+            n += k as u64;
+            if n > limit {
+                return Ok(None);
+            }
+            h.update(&buf[..k]);
+        }
+        kind
+    };
+    // The decoder may stop before the end of the blob (trailing bytes): the digest is of it all.
+    if std::io::copy(&mut raw, &mut std::io::sink()).is_err() {
+        return Ok(None);
+    }
+    let stored = Stored {
+        compression: kind,
+        compressed_size: raw.n,
+        digest: format!("sha256:{}", crate::digest::hex(&raw.hasher.finalize())),
+    };
+    Ok(Some((
+        format!("sha256:{}", crate::digest::hex(&h.finalize())),
+        stored,
+    )))
 }
 
 fn blob_digest(src: &ImageSource, member: &str, state: &PassState) -> Result<String> {
@@ -45,9 +127,14 @@ fn blob_digest(src: &ImageSource, member: &str, state: &PassState) -> Result<Str
 }
 
 /// Matches `src`'s layers to `from`'s: a blob of the same stored size is hashed (one read, no
-/// inflation) and reused when the hashes agree.
+/// inflation) and reused when the hashes agree; a blob whose config diff_id is one `from`
+/// computed is inflated and hashed, and reused when it really has that diff_id.
 pub fn plan<'a>(src: &ImageSource, from: &'a Analysis, state: &PassState) -> Result<Plan<'a>> {
     let mut layers = vec![None; src.layers.len()];
+    let mut own = vec![None; src.layers.len()];
+    let claimed = crate::image::ImageConfig::parse(&src.config_raw, &src.config_display)
+        .map(|c| c.diff_ids)
+        .unwrap_or_default();
     for (i, r) in src.layers.iter().enumerate() {
         let Some(member) = r.member.as_deref() else {
             continue;
@@ -61,15 +148,35 @@ pub fn plan<'a>(src: &ImageSource, from: &'a Analysis, state: &PassState) -> Res
             .filter(|l| l.computed_digest.is_some() && l.compressed_size == size)
             .map(|l| l.index)
             .collect();
-        if candidates.is_empty() {
-            continue;
+        if !candidates.is_empty() {
+            let d = blob_digest(src, member, state)?;
+            layers[i] = candidates
+                .into_iter()
+                .find(|&j| from.layers[j].computed_digest.as_deref() == Some(d.as_str()));
+            if layers[i].is_some() {
+                continue;
+            }
         }
-        let d = blob_digest(src, member, state)?;
-        layers[i] = candidates
-            .into_iter()
-            .find(|&j| from.layers[j].computed_digest.as_deref() == Some(d.as_str()));
+        // Only a diff_id `from` verified on its own bytes is worth an inflation.
+        let Some(want) = claimed.get(i).filter(|d| !d.is_empty()) else {
+            continue;
+        };
+        let Some(j) = from
+            .layers
+            .iter()
+            .find(|l| l.computed_diff_id.as_deref() == Some(want.as_str()))
+            .map(|l| l.index)
+        else {
+            continue;
+        };
+        if let Some((d, stored)) = stream_digest(src, member, from.layers[j].size, state)? {
+            if d == *want {
+                layers[i] = Some(j);
+                own[i] = Some(stored);
+            }
+        }
     }
-    Ok(Plan { from, layers })
+    Ok(Plan { from, layers, own })
 }
 
 impl Plan<'_> {
@@ -83,7 +190,7 @@ impl Plan<'_> {
 
     /// The index of `from`'s layer `j` as the indexing pass would have made it, its paths still
     /// `from`'s ids (see `intern`).
-    pub fn index(&self, j: usize) -> LayerIndex {
+    pub fn index(&self, i: usize, j: usize) -> LayerIndex {
         let l = &self.from.layers[j];
         let mut ix = LayerIndex::default();
         ix.entries = l.entries.clone();
@@ -93,6 +200,11 @@ impl Plan<'_> {
         ix.compression = l.compression;
         ix.diff_id = l.computed_diff_id.clone().unwrap_or_default();
         ix.digest = l.computed_digest.clone().unwrap_or_default();
+        if let Some(own) = self.own.get(i).cloned().flatten() {
+            ix.compression = Some(own.compression);
+            ix.compressed_size = own.compressed_size;
+            ix.digest = own.digest;
+        }
         // The layer's own warnings, as the pass over it gave them (already escaped).
         let prefix = format!("layer {j}: ");
         ix.warnings = self

@@ -540,18 +540,86 @@ fn a_blob_of_the_same_size_with_other_bytes_is_read_again() {
         paths(&cmp),
         vec![("etc/os-release".to_string(), FsChange::Modified)]
     );
-    // Other formats of one image share no blob: read again, same result.
-    let oci = d.write(
-        "oci",
-        &spec(vec![base("3.19")]),
-        Layout::OciDir,
-        Compression::Gzip,
-    );
-    let (n2, reused) = analyse_reusing(&oci, &n);
-    assert_eq!(reused, 0);
-    assert!(compare::compare(&n, &n2).changes.is_empty());
 }
 
+#[test]
+fn the_same_layer_stored_another_way_is_reused_with_its_own_blob() {
+    let d = Dir::new();
+    let s = app_v2();
+    let tar = analyse(&d.tar("a.tar", &s));
+    for (name, layout, c) in [
+        ("oci", Layout::OciDir, Compression::Gzip),
+        ("zstd.tar", Layout::OciArchive, Compression::Zstd),
+    ] {
+        let p = d.write(name, &s, layout, c);
+        let (n, reused) = analyse_reusing(&p, &tar);
+        assert_eq!(reused, 3, "{name}: every layer, inflated and hashed once");
+        // Digest, compression and stored size are this image's own; previews read its blob.
+        assert_eq!(digest_of(&n), digest_of(&analyse(&p)), "{name}");
+        assert!(compare::compare(&tar, &n).is_empty());
+        let cmp = compare::compare(&analyse(&d.tar("v1.tar", &app_v1())), &n);
+        let env = cmp.changes.iter().find(|c| c.path == b"app/.env").unwrap();
+        let lines = layerscope::tui::compare::view::preview_lines(&tar, &n, env, true);
+        assert!(lines.iter().any(|l| l.text.contains(&token())), "{name}");
+    }
+}
+
+/// Rewrites the config of a `docker save` tar in place (same member name; the loader hashes
+/// the content, not the name).
+fn with_config(src: &Path, dst: &Path, edit: impl Fn(&mut Value)) {
+    use std::io::Read;
+    let mut ar = tar::Archive::new(std::fs::File::open(src).unwrap());
+    let mut out = tar::Builder::new(std::fs::File::create(dst).unwrap());
+    let mut members: Vec<(tar::Header, Vec<u8>)> = Vec::new();
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        members.push((e.header().clone(), data));
+    }
+    let manifest: Value = serde_json::from_slice(
+        &members
+            .iter()
+            .find(|(h, _)| h.path().unwrap().to_str() == Some("manifest.json"))
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    let config = manifest[0]["Config"].as_str().unwrap().to_string();
+    for (mut h, mut data) in members {
+        if h.path().unwrap().to_str() == Some(config.as_str()) {
+            let mut v: Value = serde_json::from_slice(&data).unwrap();
+            edit(&mut v);
+            data = serde_json::to_vec(&v).unwrap();
+            h.set_size(data.len() as u64);
+            h.set_cksum();
+        }
+        out.append(&h, data.as_slice()).unwrap();
+    }
+    out.finish().unwrap();
+}
+
+#[test]
+fn a_layer_that_claims_another_diff_id_is_not_reused() {
+    let d = Dir::new();
+    let op = d.tar("old.tar", &spec(vec![base("3.18")]));
+    let o = analyse(&op);
+    let claimed = o.layers[0].computed_diff_id.clone().unwrap();
+    // Other bytes of the same size, claiming OLD's diff_id.
+    let real = d.tar("real.tar", &spec(vec![base("3.19")]));
+    let np = d.0.path().join("liar.tar");
+    with_config(&real, &np, |v| {
+        v["rootfs"]["diff_ids"][0] = Value::String(claimed.clone())
+    });
+    let (n, reused) = analyse_reusing(&np, &o);
+    assert_eq!(reused, 0);
+    assert!(n.warnings.iter().any(|w| w.code == "diff-id-mismatch"));
+    let cmp = compare::compare(&o, &n);
+    assert_eq!(
+        paths(&cmp),
+        vec![("etc/os-release".to_string(), FsChange::Modified)]
+    );
+}
 // ---------------------------------------------------------------- CLI
 
 #[test]
