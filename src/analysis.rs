@@ -183,9 +183,10 @@ pub fn analyze_source(
     analyze_reusing(src, opts, state, scanner, None)
 }
 
-/// `analyze_source` that takes every layer whose blob is byte-for-byte one of `from`'s from
-/// `from` instead of reading it again (see `layer_reuse`). `from` must have been analysed with
-/// the same scanner (or none) and options.
+/// `analyze_source` that takes every layer it shares with `from` (the same bytes as stored, or
+/// the same verified uncompressed stream) from `from` instead of indexing and scanning it again
+/// (see `layer_reuse`). `from` must have been analysed with the same scanner (or none) and
+/// options.
 pub fn analyze_source_reusing(
     src: ImageSource,
     opts: &AnalyzeOptions,
