@@ -122,7 +122,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
         if stdout_taken {
             eprint!("{lines}");
         } else {
-            print!("{lines}");
+            super::write_output(None, lines.as_bytes())?;
         }
         if !failing.is_empty() {
             return Ok(ExitCode::from(1));
@@ -130,7 +130,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if !args.json && args.sarif.is_none() {
-        print!("{}", report::text(&old, &new, &cmp, show));
+        super::write_output(None, report::text(&old, &new, &cmp, show).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }
