@@ -280,7 +280,7 @@ fn findings(f: &mut Frame, r: Rect, v: &CompareView, t: &Theme) {
                 FindingRow::Unchanged(k) => {
                     let u = fd.unchanged[k];
                     let note = if u.hidden_not_fixed(v.old, v.new) {
-                        " · was visible: hidden, still shipping"
+                        " still shipping (was visible, now hidden):"
                     } else {
                         ""
                     };
@@ -289,7 +289,7 @@ fn findings(f: &mut Frame, r: Rect, v: &CompareView, t: &Theme) {
             };
             let text = truncate(
                 &format!(
-                    "{label} {} {}{note}",
+                    "{label} {}{note} {}",
                     fi.severity.as_str(),
                     finding_text(a, fi, v.reveal)
                 ),
