@@ -130,53 +130,87 @@ fn blob_digest(src: &ImageSource, member: &str, state: &PassState) -> Result<Str
 /// inflation) and reused when the hashes agree; a blob whose config diff_id is one `from`
 /// computed is inflated and hashed, and reused when it really has that diff_id.
 pub fn plan<'a>(src: &ImageSource, from: &'a Analysis, state: &PassState) -> Result<Plan<'a>> {
-    let mut layers = vec![None; src.layers.len()];
-    let mut own = vec![None; src.layers.len()];
+    let n = src.layers.len();
     let claimed = crate::image::ImageConfig::parse(&src.config_raw, &src.config_display)
         .map(|c| c.diff_ids)
         .unwrap_or_default();
-    for (i, r) in src.layers.iter().enumerate() {
-        let Some(member) = r.member.as_deref() else {
-            continue;
-        };
-        let Some(size) = src.container.size(member) else {
-            continue;
-        };
-        let candidates: Vec<usize> = from
-            .layers
-            .iter()
-            .filter(|l| l.computed_digest.is_some() && l.compressed_size == size)
-            .map(|l| l.index)
-            .collect();
-        if !candidates.is_empty() {
-            let d = blob_digest(src, member, state)?;
-            layers[i] = candidates
-                .into_iter()
-                .find(|&j| from.layers[j].computed_digest.as_deref() == Some(d.as_str()));
-            if layers[i].is_some() {
-                continue;
-            }
+    let results: Vec<std::sync::Mutex<Option<Result<Decision>>>> =
+        (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map(|p| p.get())
+        .unwrap_or(2)
+        .min(n.max(1));
+    // Hashing (and for other storage, inflating) the candidates is the cost: layers in parallel.
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let d = decide(src, from, claimed.get(i), i, state);
+                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(d);
+            });
         }
-        // Only a diff_id `from` verified on its own bytes is worth an inflation.
-        let Some(want) = claimed.get(i).filter(|d| !d.is_empty()) else {
-            continue;
-        };
-        let Some(j) = from
-            .layers
-            .iter()
-            .find(|l| l.computed_diff_id.as_deref() == Some(want.as_str()))
-            .map(|l| l.index)
-        else {
-            continue;
-        };
-        if let Some((d, stored)) = stream_digest(src, member, from.layers[j].size, state)? {
-            if d == *want {
-                layers[i] = Some(j);
-                own[i] = Some(stored);
-            }
+    });
+    let mut layers = vec![None; n];
+    let mut own = vec![None; n];
+    for (i, r) in results.into_iter().enumerate() {
+        if let Some(r) = r.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            (layers[i], own[i]) = r?;
         }
     }
     Ok(Plan { from, layers, own })
+}
+
+/// The layer of `from` that layer `i` is, and how this image stores it when not as `from` does.
+type Decision = (Option<usize>, Option<Stored>);
+
+fn decide(
+    src: &ImageSource,
+    from: &Analysis,
+    claimed: Option<&String>,
+    i: usize,
+    state: &PassState,
+) -> Result<Decision> {
+    let Some(member) = src.layers[i].member.as_deref() else {
+        return Ok((None, None));
+    };
+    let Some(size) = src.container.size(member) else {
+        return Ok((None, None));
+    };
+    let candidates: Vec<usize> = from
+        .layers
+        .iter()
+        .filter(|l| l.computed_digest.is_some() && l.compressed_size == size)
+        .map(|l| l.index)
+        .collect();
+    if !candidates.is_empty() {
+        let d = blob_digest(src, member, state)?;
+        let same = candidates
+            .into_iter()
+            .find(|&j| from.layers[j].computed_digest.as_deref() == Some(d.as_str()));
+        if same.is_some() {
+            return Ok((same, None));
+        }
+    }
+    // Only a diff_id `from` verified on its own bytes is worth an inflation.
+    let Some(want) = claimed.filter(|d| !d.is_empty()) else {
+        return Ok((None, None));
+    };
+    let Some(j) = from
+        .layers
+        .iter()
+        .find(|l| l.computed_diff_id.as_deref() == Some(want.as_str()))
+        .map(|l| l.index)
+    else {
+        return Ok((None, None));
+    };
+    match stream_digest(src, member, from.layers[j].size, state)? {
+        Some((d, stored)) if d == *want => Ok((Some(j), Some(stored))),
+        _ => Ok((None, None)),
+    }
 }
 
 impl Plan<'_> {
