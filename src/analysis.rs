@@ -17,6 +17,8 @@ use crate::secrets::Scanner;
 use crate::source::{self, Compression, Format, ImageSource, OpenOptions};
 use crate::tree::{Change, Tree, Version};
 
+pub mod reuse;
+
 #[derive(Clone, Debug, Default)]
 pub struct AnalyzeOptions {
     pub open: OpenOptions,
@@ -185,7 +187,7 @@ pub fn analyze_source(
 
 /// `analyze_source` that takes every layer it shares with `from` (the same bytes as stored, or
 /// the same verified uncompressed stream) from `from` instead of indexing and scanning it again
-/// (see `layer_reuse`). `from` must have been analysed with the same scanner (or none) and
+/// (see `reuse`). `from` must have been analysed with the same scanner (or none) and
 /// options.
 pub fn analyze_source_reusing(
     src: ImageSource,
@@ -194,7 +196,7 @@ pub fn analyze_source_reusing(
     scanner: Option<&Scanner>,
     from: &Analysis,
 ) -> Result<Analysis> {
-    let plan = crate::layer_reuse::plan(&src, from, state)?;
+    let plan = reuse::plan(&src, from, state)?;
     analyze_reusing(src, opts, state, scanner, Some(&plan))
 }
 
@@ -203,7 +205,7 @@ fn analyze_reusing(
     opts: &AnalyzeOptions,
     state: &PassState,
     scanner: Option<&Scanner>,
-    plan: Option<&crate::layer_reuse::Plan>,
+    plan: Option<&reuse::Plan>,
 ) -> Result<Analysis> {
     let Some(scanner) = scanner else {
         return analyze_with(src, opts, state, &|_| Box::new(()), plan);
@@ -234,7 +236,7 @@ fn analyze_with<'v>(
     opts: &AnalyzeOptions,
     state: &PassState,
     visitor: &VisitorFactory<'v>,
-    plan: Option<&crate::layer_reuse::Plan>,
+    plan: Option<&reuse::Plan>,
 ) -> Result<Analysis> {
     // Versions record their layer as a u16.
     if src.layers.len() > u16::MAX as usize {
@@ -359,7 +361,7 @@ fn analyze_with<'v>(
     Ok(a)
 }
 
-type Reused<'p> = dyn Fn(usize) -> Option<(&'p crate::layer_reuse::Plan<'p>, usize)> + Sync + 'p;
+type Reused<'p> = dyn Fn(usize) -> Option<(&'p reuse::Plan<'p>, usize)> + Sync + 'p;
 
 fn index_all<'v>(
     src: &ImageSource,

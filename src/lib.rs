@@ -16,7 +16,6 @@ pub mod goto;
 pub mod image;
 pub mod imagegen;
 pub mod layer;
-pub mod layer_reuse;
 pub mod paths;
 pub mod report;
 pub mod secrets;

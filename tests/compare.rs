@@ -426,7 +426,7 @@ fn analyse_reusing(p: &Path, from: &Analysis) -> (Analysis, usize) {
     let opts = AnalyzeOptions::default();
     let state = PassState::default();
     let src = || layerscope::source::open_path(p, &opts.open).unwrap();
-    let reused = layerscope::layer_reuse::plan(&src(), from, &state)
+    let reused = layerscope::analysis::reuse::plan(&src(), from, &state)
         .unwrap()
         .reused();
     let a =
