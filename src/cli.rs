@@ -141,6 +141,8 @@ pub struct LimitArgs {
 pub enum Command {
     /// Write one file version (also one a later layer deleted) to OUT, never outside it
     Export(ExportArgs),
+    /// Compare two images: shared layers, build steps, file changes and findings new / fixed
+    Diff(DiffArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
@@ -175,4 +177,47 @@ pub struct ExportArgs {
     /// Choose the image in an archive that holds several
     #[arg(long = "image", value_name = "REF")]
     pub image_ref: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The earlier image (same forms as the main command)
+    pub old: String,
+    /// The later image
+    pub new: String,
+    /// Write the comparison as JSON (to stdout, or to --output)
+    #[arg(long)]
+    pub json: bool,
+    /// File to write the --json comparison to, instead of stdout
+    #[arg(short, long, value_name = "FILE", requires = "json")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when NEW has a finding at or above --fail-on that OLD did not have
+    #[arg(long)]
+    pub ci: bool,
+    /// Lowest severity that fails --ci: low, medium, high or critical
+    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    pub fail_on: String,
+    /// Write NEW's new findings as SARIF 2.1.0 to FILE ("-" for stdout)
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Show raw secret values; masked otherwise
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Add secret rules from a gitleaks/Betterleaks TOML file
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Skip the secret scan (structure and files only)
+    #[arg(long)]
+    pub no_secrets: bool,
+    /// Choose the platform in a multi-platform index, as os/arch[/variant] (both images)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Treat a layer whose content does not hash to its diff_id as an error, not a warning
+    #[arg(long)]
+    pub strict: bool,
+    /// Worker threads for reading layers (0 = one per core)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }

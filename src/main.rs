@@ -2,6 +2,7 @@
 //! and exit code 2.
 
 mod cli;
+mod diff_cmd;
 mod registry_cli;
 mod streams;
 
@@ -57,6 +58,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Export(args)) => run_export(args),
         Some(Command::Cache { clear }) => run_cache(clear),
+        Some(Command::Diff(args)) => diff_cmd::run(args),
         None => run_image(cli.run),
     }
 }

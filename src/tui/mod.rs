@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod app;
+pub mod compare;
 pub mod filetree;
 pub mod key;
 pub mod keymap;

@@ -61,7 +61,7 @@ pub struct DiffLine {
 }
 
 impl DiffLine {
-    fn note(kind: DiffKind, text: String) -> DiffLine {
+    pub(crate) fn note(kind: DiffKind, text: String) -> DiffLine {
         DiffLine {
             kind,
             old: None,

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli_outputs;
+mod compare;
 mod export_cli;
 mod registry;
 mod report_outputs;

@@ -18,6 +18,8 @@ use crate::secrets::{self, Scanner};
 use crate::source::{self, Compression, Format, ImageSource, OpenOptions};
 use crate::tree::{Change, Tree, Version};
 
+pub mod reuse;
+
 #[derive(Clone, Debug, Default)]
 pub struct AnalyzeOptions {
     pub open: OpenOptions,
@@ -173,11 +175,49 @@ pub fn analyze_source(
     state: &PassState,
     scanner: Option<&Scanner>,
 ) -> Result<Analysis> {
+    analyze_reusing(src, opts, state, scanner, None)
+}
+
+/// `analyze_source` that takes every layer it shares with `from` (the same bytes as stored, or
+/// the same verified uncompressed stream) from `from` instead of indexing and scanning it again
+/// (see `reuse`). `from` must have been analysed with the same scanner (or none) and
+/// options.
+pub fn analyze_source_reusing(
+    src: ImageSource,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+    from: &Analysis,
+) -> Result<Analysis> {
+    let plan = reuse::plan(&src, from, state)?;
+    analyze_reusing(src, opts, state, scanner, Some(&plan))
+}
+
+fn analyze_reusing(
+    src: ImageSource,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+    plan: Option<&reuse::Plan>,
+) -> Result<Analysis> {
     let Some(scanner) = scanner else {
-        return analyze_with(src, opts, state, &|_| Box::new(()));
+        return analyze_with(src, opts, state, &|_| Box::new(()), plan);
     };
     let scan = ImageScan::new(scanner, src.image.layers.len());
-    let mut a = analyze_with(src, opts, state, &|layer| Box::new(scan.visitor(layer)))?;
+    if let Some(p) = plan {
+        for (i, j) in p.layers.iter().enumerate() {
+            if let Some(j) = j {
+                scan.store(i, p.hits(*j));
+            }
+        }
+    }
+    let mut a = analyze_with(
+        src,
+        opts,
+        state,
+        &|layer| Box::new(scan.visitor(layer)),
+        plan,
+    )?;
     a.findings = findings::assemble(&a.indexed(), scanner, scan.into_hits());
     a.known = secrets::KnownSecrets::new(a.findings.iter().map(|f| f.secret.as_str()));
     a.masked_text = findings::masker(&a.findings, &a.indexed(), &a.known);
@@ -190,6 +230,7 @@ fn analyze_with<'v>(
     opts: &AnalyzeOptions,
     state: &PassState,
     visitor: &VisitorFactory<'v>,
+    plan: Option<&reuse::Plan>,
 ) -> Result<Analysis> {
     // Versions record their layer as a u16.
     if src.image.layers.len() > u16::MAX as usize {
@@ -214,15 +255,19 @@ fn analyze_with<'v>(
             ),
         ));
     }
-    let indexes = index_all(&src, opts, state, visitor)?;
+    let reused = |i: usize| plan.and_then(|p| p.source(i).map(|j| (p, j)));
+    let indexes = index_all(&src, opts, state, visitor, &reused)?;
     let mut history = std::mem::take(&mut config.history);
     let (layer_hist, hw) = map_history(&mut history, src.image.layers.len());
     warnings.extend(hw);
 
     let mut table = PathTable::new();
     let mut indexes = indexes;
-    for ix in indexes.iter_mut() {
-        ix.intern(&mut table);
+    for (i, ix) in indexes.iter_mut().enumerate() {
+        match reused(i) {
+            Some((p, _)) => p.intern(ix, &mut table),
+            None => ix.intern(&mut table),
+        }
     }
     let tree = Tree::build(table, &indexes);
     warnings.extend(tree.warnings.iter().cloned());
@@ -238,6 +283,7 @@ fn analyze_with<'v>(
         let info = LayerInfo {
             index: i,
             computed_diff_id: present.then(|| ix.diff_id.clone()),
+            computed_digest: present.then(|| ix.digest.clone()),
             digest: r
                 .digest
                 .clone()
@@ -258,7 +304,11 @@ fn analyze_with<'v>(
                 .sum(),
             history: layer_hist[i],
             member: r.member.clone(),
-            spool: ix.spool.take().map(std::sync::Arc::new),
+            spool: match reused(i) {
+                Some((p, j)) => p.spool(j),
+                None => ix.spool.take().map(std::sync::Arc::new),
+            },
+            whiteouts: std::mem::take(&mut ix.whiteouts),
             entries: ix.entries,
             added: 0,
             modified: 0,
@@ -306,11 +356,14 @@ fn analyze_with<'v>(
     Ok(a)
 }
 
+type Reused<'p> = dyn Fn(usize) -> Option<(&'p reuse::Plan<'p>, usize)> + Sync + 'p;
+
 fn index_all<'v>(
     src: &ImageSource,
     opts: &AnalyzeOptions,
     state: &PassState,
     visitor: &VisitorFactory<'v>,
+    reused: &Reused<'_>,
 ) -> Result<Vec<LayerIndex>> {
     let n = src.image.layers.len();
     let threads = match opts.threads {
@@ -343,7 +396,10 @@ fn index_all<'v>(
                     break;
                 }
                 let i = order[k];
-                let r = index_one(src, i, opts, state, visitor);
+                let r = match reused(i) {
+                    Some((p, j)) => Ok(p.index(i, j)),
+                    None => index_one(src, i, opts, state, visitor),
+                };
                 state.layers_done.fetch_add(1, Ordering::Relaxed);
                 if r.is_err() {
                     // One bad layer ends the image: stop the other workers early.

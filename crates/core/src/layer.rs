@@ -590,6 +590,8 @@ pub struct LayerInfo {
     pub diff_id: String,
     /// sha256 of the uncompressed stream as read.
     pub computed_diff_id: Option<String>,
+    /// sha256 of the blob as read (`digest` may be the manifest's word for it).
+    pub computed_digest: Option<String>,
     pub digest: Option<String>,
     pub media_type: Option<String>,
     pub compression: Option<crate::source::Compression>,
@@ -603,6 +605,8 @@ pub struct LayerInfo {
     /// Uncompressed copy of a compressed layer (see `AnalyzeOptions::spool_compressed`).
     pub spool: Option<std::sync::Arc<tempfile::TempPath>>,
     pub entries: Vec<Entry>,
+    /// This layer's own whiteouts (kept so another analysis can reuse the layer).
+    pub whiteouts: Vec<Whiteout>,
     pub added: usize,
     pub modified: usize,
     pub removed: usize,

@@ -7,6 +7,7 @@
 #![warn(unreachable_pub)]
 
 pub mod analysis;
+pub mod compare;
 pub mod content;
 pub mod digest;
 pub mod error;

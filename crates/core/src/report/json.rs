@@ -145,10 +145,11 @@ pub struct FindingOut<'a> {
     pub locations: crate::report::locations::Shared<'a>,
 }
 
-pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
+/// The `image` object of the report (also `old` / `new` of the compare report).
+pub fn image_out(a: &Analysis, show_secrets: bool) -> ImageOut<'_> {
     let mask = |t: &str| a.display_text(t, show_secrets).to_string();
     let cfg = &a.config;
-    let image = ImageOut {
+    ImageOut {
         reference: &a.source.image.reference,
         format: a.format().name(),
         registry: a.source.registry.as_ref().map(|o| o.registry.as_str()),
@@ -179,7 +180,52 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
         entrypoint: cfg.entrypoint.as_deref(),
         working_dir: cfg.working_dir.as_deref(),
         user: cfg.user.as_deref(),
-    };
+    }
+}
+
+/// One finding object of the report (also the compare report's).
+/// Finding `i` of `a` as the JSON writes it; `locations` is `locations::all` of `a`'s findings.
+pub fn finding_out<'a>(
+    a: &'a Analysis,
+    i: usize,
+    show_secrets: bool,
+    locations: &[crate::report::locations::Shared<'a>],
+) -> FindingOut<'a> {
+    let f = &a.findings[i];
+    let mask = |t: &str| a.display_text(t, show_secrets).to_string();
+    let (path, path_non_utf8, path_bytes) = super::path::optional(f.path.map(|p| json_path(a, p)));
+    FindingOut {
+        rule: &f.rule,
+        title: &f.title,
+        severity: f.severity,
+        confidence: f.confidence,
+        source: f.source,
+        path,
+        path_non_utf8,
+        path_bytes,
+        key: f.key.as_deref(),
+        layer: f.layer,
+        history: f.history,
+        created_by: f
+            .history
+            .and_then(|h| a.history[h].created_by.as_deref())
+            .map(mask),
+        line: f.line,
+        column: f.column,
+        status: f.status,
+        removed_in_layer: f.removed_in_layer,
+        replaced_in_layer: f.replaced_in_layer,
+        masked: &f.masked,
+        fingerprint: &f.fingerprint,
+        secret: show_secrets.then_some(f.secret.as_str()),
+        explanation: crate::explain::explain(a, f),
+        locations: locations[i].clone(),
+    }
+}
+
+pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
+    let mask = |t: &str| a.display_text(t, show_secrets).to_string();
+    let image = image_out(a, show_secrets);
     let history = a
         .history
         .iter()
@@ -268,41 +314,12 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
             })
             .collect(),
     };
-    let mut locations = crate::report::locations::all(a, &a.findings).into_iter();
+    let locations = crate::report::locations::all(a, &a.findings);
     let findings = a
         .findings
         .iter()
-        .map(|f| {
-            let (path, path_non_utf8, path_bytes) =
-                super::path::optional(f.path.map(|p| json_path(a, p)));
-            FindingOut {
-                rule: &f.rule,
-                title: &f.title,
-                severity: f.severity,
-                confidence: f.confidence,
-                source: f.source,
-                path,
-                path_non_utf8,
-                path_bytes,
-                key: f.key.as_deref(),
-                layer: f.layer,
-                history: f.history,
-                created_by: f
-                    .history
-                    .and_then(|h| a.history[h].created_by.as_deref())
-                    .map(mask),
-                line: f.line,
-                column: f.column,
-                status: f.status,
-                removed_in_layer: f.removed_in_layer,
-                replaced_in_layer: f.replaced_in_layer,
-                masked: &f.masked,
-                fingerprint: &f.fingerprint,
-                secret: show_secrets.then_some(f.secret.as_str()),
-                explanation: crate::explain::explain(a, f),
-                locations: locations.next().expect("one per finding"),
-            }
-        })
+        .enumerate()
+        .map(|(i, _)| finding_out(a, i, show_secrets, &locations))
         .collect();
     Report {
         schema_version: 1,
