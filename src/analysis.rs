@@ -91,6 +91,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Config and history text with secret spans masked, keyed by the original text.
     pub masked_text: HashMap<String, String>,
+    /// Which package owns every file version (see `crate::packages`).
+    pub packages: crate::packages::Model,
 }
 
 impl Analysis {
@@ -182,6 +184,7 @@ pub fn analyze_source(
     let scan = ImageScan::new(scanner, src.layers.len());
     let mut a = analyze_with(src, opts, state, &|layer| Box::new(scan.visitor(layer)))?;
     a.findings = findings::assemble(&a, scanner, scan.into_hits());
+    crate::vendor::mark_findings(&mut a);
     a.masked_text = findings::masker(&a.findings, &a);
     Ok(a)
 }
@@ -302,8 +305,11 @@ fn analyze_with<'v>(
         warnings,
         findings: Vec::new(),
         masked_text: HashMap::new(),
+        packages: Default::default(),
     };
     a.efficiency = efficiency(&a);
+    a.packages = crate::vendor::package_model(&a);
+    a.warnings.extend(a.packages.warnings.iter().cloned());
     Ok(a)
 }
 

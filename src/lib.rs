@@ -15,12 +15,14 @@ pub mod goto;
 pub mod image;
 pub mod imagegen;
 pub mod layer;
+pub mod packages;
 pub mod paths;
 pub mod report;
 pub mod secrets;
 pub mod source;
 pub mod tree;
 pub mod tui;
+pub mod vendor;
 
 pub use analysis::{analyze, Analysis, AnalyzeOptions};
 pub use error::{Error, Result, Warning};
