@@ -218,6 +218,7 @@ pub fn build(tree: &Tree, entries: &[&[Entry]], blobs: &[LayerBlob]) -> Model {
     let mut dbs: BTreeMap<DbKey, Vec<(PackageId, Rc<Package>)>> = BTreeMap::new();
     let mut index: HashMap<PathId, FileOwner> = HashMap::new();
     let mut npm_dirs: HashMap<PathId, PackageId> = HashMap::new();
+    let due = due_layers(tree, entries);
     for layer in 0..n {
         let changed = b.changed_dbs(layer);
         for key in &changed {
@@ -261,7 +262,7 @@ pub fn build(tree: &Tree, entries: &[&[Entry]], blobs: &[LayerBlob]) -> Model {
         }
         // A database moved between keys (python upgrade renames the dist-info folder): the
         // same identity removed from one key and added in another is an upgrade.
-        fold_moves(&mut model, layer);
+        fold_moves(&mut model, layer, &mut dbs);
         if !changed.is_empty() {
             index.clear();
             npm_dirs.clear();
@@ -286,7 +287,7 @@ pub fn build(tree: &Tree, entries: &[&[Entry]], blobs: &[LayerBlob]) -> Model {
                 }
             }
         }
-        b.attribute_layer(&mut model, layer, &index, &npm_dirs);
+        b.attribute(&mut model, &due[layer], &index, &npm_dirs);
         model.layers[layer].present = sizes(tree, entries, &index, &npm_dirs, &dbs, layer);
     }
     model.warnings = b.warnings;
@@ -309,29 +310,55 @@ fn scope(key: &DbKey) -> Vec<u8> {
     }
 }
 
-fn fold_moves(model: &mut Model, layer: usize) {
+fn fold_moves(
+    model: &mut Model,
+    layer: usize,
+    dbs: &mut BTreeMap<DbKey, Vec<(PackageId, Rc<Package>)>>,
+) {
     let lp = &mut model.layers[layer];
-    if lp.removed.is_empty() || lp.installed.is_empty() {
+    if lp.installed.is_empty() {
         return;
     }
-    let by_ident: HashMap<Identity, PackageId> = lp
+    let mut by_ident: HashMap<Identity, PackageId> = lp
         .removed
         .iter()
         .map(|&id| (identity(&model.packages[id as usize]), id))
         .collect();
+    // `pip install --upgrade --target` leaves the old dist-info folder behind: an older copy
+    // of the same package in the same folder is superseded metadata, not a second install.
+    let fresh: std::collections::HashSet<PackageId> = lp.installed.iter().copied().collect();
+    let mut stale: HashMap<Identity, PackageId> = HashMap::new();
+    for list in dbs.values() {
+        for (id, _) in list {
+            let p = &model.packages[*id as usize];
+            if !fresh.contains(id) && matches!(p.manager, Manager::Python | Manager::Npm) {
+                stale.insert(identity(p), *id);
+            }
+        }
+    }
     let mut keep_removed: Vec<PackageId> = lp.removed.clone();
     let mut installed = Vec::new();
+    let mut superseded = Vec::new();
     for &id in &lp.installed {
-        match by_ident.get(&identity(&model.packages[id as usize])) {
-            Some(&old) => {
-                keep_removed.retain(|&r| r != old);
-                lp.upgraded.push(PackageChange { old, new: id });
-            }
-            None => installed.push(id),
+        let ident = identity(&model.packages[id as usize]);
+        if let Some(old) = by_ident.remove(&ident) {
+            keep_removed.retain(|&r| r != old);
+            lp.upgraded.push(PackageChange { old, new: id });
+        } else if let Some(old) = stale.remove(&ident) {
+            superseded.push(old);
+            lp.upgraded.push(PackageChange { old, new: id });
+        } else {
+            installed.push(id);
         }
     }
     lp.installed = installed;
     lp.removed = keep_removed;
+    if !superseded.is_empty() {
+        for list in dbs.values_mut() {
+            list.retain(|(id, _)| !superseded.contains(id));
+        }
+        dbs.retain(|_, l| !l.is_empty());
+    }
 }
 
 impl Builder<'_> {
@@ -655,32 +682,26 @@ impl Builder<'_> {
             .collect()
     }
 
-    fn attribute_layer(
+    /// Owners for the file versions whose last layer is the current one.
+    fn attribute(
         &self,
         model: &mut Model,
-        layer: usize,
+        due: &[Due],
         index: &HashMap<PathId, FileOwner>,
         npm_dirs: &HashMap<PathId, PackageId>,
     ) {
-        let mut owners = HashMap::new();
-        let lp = &mut model.layers[layer];
-        for v in self.tree.layer_versions(layer) {
-            if !v.present() || v.entry == NO_ENTRY {
-                continue;
-            }
-            let e = &self.entries[layer][v.entry as usize];
-            if e.kind == EntryKind::Dir {
-                continue;
-            }
-            let owner = index.get(&v.path).copied().or_else(|| {
-                npm_owner(self.tree, v.path, npm_dirs).map(|package| FileOwner {
+        for d in due {
+            let layer = d.layer as usize;
+            let e = &self.entries[layer][d.entry as usize];
+            let owner = index.get(&d.path).copied().or_else(|| {
+                npm_owner(self.tree, d.path, npm_dirs).map(|package| FileOwner {
                     package,
                     checksum: None,
                 })
             });
             let regular = e.kind == EntryKind::File;
-            let wasted = regular && self.tree.superseded_by(v.path, layer).is_some();
-            if wasted {
+            let lp = &mut model.layers[layer];
+            if regular && d.superseded {
                 lp.wasted_bytes += e.size;
             }
             match owner {
@@ -688,11 +709,11 @@ impl Builder<'_> {
                     if regular {
                         lp.owned_files += 1;
                         lp.owned_bytes += e.size;
+                        if d.superseded {
+                            *model.wasted.entry(o.package).or_default() += e.size;
+                        }
                     }
-                    if wasted {
-                        *model.wasted.entry(o.package).or_default() += e.size;
-                    }
-                    owners.insert(v.entry, o);
+                    model.owners[layer].insert(d.entry, o);
                 }
                 None if regular => {
                     lp.unowned_files += 1;
@@ -701,8 +722,40 @@ impl Builder<'_> {
                 None => {}
             }
         }
-        model.owners[layer] = owners;
     }
+}
+
+/// A file version, due for attribution at the last layer in which it is present.
+struct Due {
+    layer: u16,
+    entry: u32,
+    path: PathId,
+    superseded: bool,
+}
+
+/// File versions grouped by their last present layer: a version is owned by the package that
+/// lists its path while it stands, so a file moved to another package by an upgrade that left
+/// its bytes alone belongs to the new package, and a removed package's files to the old one.
+fn due_layers(tree: &Tree, entries: &[&[Entry]]) -> Vec<Vec<Due>> {
+    let n = tree.layer_count;
+    let mut due: Vec<Vec<Due>> = (0..n).map(|_| Vec::new()).collect();
+    for v in tree.all_versions() {
+        if !v.present() || v.entry == NO_ENTRY {
+            continue;
+        }
+        if entries[v.layer as usize][v.entry as usize].kind == EntryKind::Dir {
+            continue;
+        }
+        let next = tree.superseded_by(v.path, v.layer as usize);
+        let last = next.map_or(n - 1, |s| (s.layer as usize).saturating_sub(1));
+        due[last].push(Due {
+            layer: v.layer,
+            entry: v.entry,
+            path: v.path,
+            superseded: next.is_some(),
+        });
+    }
+    due
 }
 
 /// The nearest enclosing npm package folder.

@@ -17,6 +17,8 @@ pub struct Report<'a> {
     pub efficiency: EfficiencyOut,
     pub findings: Vec<FindingOut<'a>>,
     pub warnings: &'a [crate::error::Warning],
+    /// Packages of the final filesystem, largest first.
+    pub packages: Vec<crate::report::packages::PackageOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -67,6 +69,7 @@ pub struct LayerOut<'a> {
     pub modified: usize,
     pub removed: usize,
     pub changes: Vec<ChangeOut>,
+    pub packages: crate::report::packages::LayerPackagesOut<'a>,
 }
 
 #[derive(Serialize)]
@@ -133,6 +136,8 @@ pub struct FindingOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<&'a str>,
     pub explanation: crate::explain::Explanation,
+    pub package: Option<&'a crate::packages::PackageRef>,
+    pub vendor: bool,
 }
 
 pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
@@ -222,6 +227,7 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
                 modified: l.modified,
                 removed: l.removed,
                 changes,
+                packages: crate::report::packages::layer(a, l.index),
             }
         })
         .collect();
@@ -280,6 +286,8 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
                 fingerprint: &f.fingerprint,
                 secret: show_secrets.then_some(f.secret.as_str()),
                 explanation: crate::explain::explain(a, f),
+                package: f.package.as_ref(),
+                vendor: f.vendor,
             }
         })
         .collect();
@@ -291,5 +299,6 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
         efficiency,
         findings,
         warnings: &a.warnings,
+        packages: crate::report::packages::image(a),
     }
 }

@@ -2,4 +2,5 @@
 
 pub mod ci;
 pub mod json;
+pub mod packages;
 pub mod sarif;

@@ -131,14 +131,19 @@ pub fn build(
                 ),
                 _ => String::new(),
             };
-            json!({
+            let mut r = json!({
                 "ruleId": f.rule.to_string(),
                 "ruleIndex": index_of[&*f.rule],
-                "level": level(f.severity),
+                // Vendor material is listed for the record, never as a problem to fix.
+                "level": if f.vendor { "note" } else { level(f.severity) },
                 "message": {"text": format!("{}: {} in {}{}", f.title, f.masked, where_, status)},
                 "locations": [loc],
                 "partialFingerprints": {"layerscope/secret/v1": f.fingerprint},
-            })
+            });
+            if let Some(p) = &f.package {
+                r["properties"] = json!({"package": p, "vendor": f.vendor});
+            }
+            r
         })
         .collect();
     json!({
