@@ -48,9 +48,13 @@ fn read_blobs(data: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         .tempfile()
         .map_err(|e| e.to_string())?;
     std::io::Write::write_all(&mut tmp, data).map_err(|e| e.to_string())?;
+    // Immutable: no locks, no -wal or -shm files looked for or created beside the copy.
+    let uri = format!("file:{}?immutable=1", tmp.path().display());
     let conn = Connection::open_with_flags(
-        tmp.path(),
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
     )
     .map_err(|e| e.to_string())?;
     conn.pragma_update(None, "trusted_schema", "OFF")
