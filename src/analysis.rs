@@ -219,7 +219,11 @@ fn analyze_with<'v>(
             ),
         ));
     }
-    let indexes = index_all(&src, opts, state, visitor)?;
+    let captured = crate::packages::capture::Captured::default();
+    let capture = |layer| -> Box<dyn ContentVisitor + Send + '_> {
+        Box::new(captured.visitor(layer, visitor(layer)))
+    };
+    let indexes = index_all(&src, opts, state, &capture)?;
     let mut history = std::mem::take(&mut config.history);
     let (layer_hist, hw) = map_history(&mut history, src.layers.len());
     warnings.extend(hw);
@@ -308,7 +312,7 @@ fn analyze_with<'v>(
         packages: Default::default(),
     };
     a.efficiency = efficiency(&a);
-    a.packages = crate::vendor::package_model(&a);
+    a.packages = crate::vendor::package_model(&a, Some(&captured));
     a.warnings.extend(a.packages.warnings.iter().cloned());
     Ok(a)
 }

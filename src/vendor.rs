@@ -24,10 +24,11 @@ fn blob(a: &Analysis, layer: usize) -> LayerBlob<'_> {
     }
 }
 
-pub fn package_model(a: &Analysis) -> Model {
+/// The package model; `captured` holds database bytes kept during the indexing pass.
+pub fn package_model(a: &Analysis, captured: Option<&packages::capture::Captured>) -> Model {
     let entries: Vec<&[Entry]> = a.layers.iter().map(|l| l.entries.as_slice()).collect();
     let blobs: Vec<LayerBlob> = (0..a.layers.len()).map(|i| blob(a, i)).collect();
-    packages::build(&a.tree, &entries, &blobs)
+    packages::build(&a.tree, &entries, &blobs, captured)
 }
 
 fn package_ref(a: &Analysis, owner: &packages::FileOwner, state: FileState) -> PackageRef {

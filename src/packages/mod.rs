@@ -4,6 +4,7 @@
 //! Databases are image input: each file is size-capped, a malformed stanza is a warning.
 
 pub mod apk;
+pub mod capture;
 pub mod dpkg;
 pub mod model;
 pub mod npm;

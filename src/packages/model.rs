@@ -121,6 +121,12 @@ const DPKG: &[u8] = b"var/lib/dpkg";
 const APK_DB: &[u8] = b"lib/apk/db/installed";
 const RPM_DIRS: [&str; 2] = ["var/lib/rpm", "usr/lib/sysimage/rpm"];
 
+/// Is this the path of a package database file (as the indexing pass sees it)?
+pub fn is_db_path(path: &[u8]) -> bool {
+    let (parent, name) = split(path);
+    (may_be_db(name) || split(parent).1 == b"status.d") && db_key(path).is_some()
+}
+
 fn db_key(path: &[u8]) -> Option<DbKey> {
     let (parent, name) = split(path);
     if parent == DPKG && name == b"status"
@@ -195,16 +201,23 @@ struct Builder<'a> {
     tree: &'a Tree,
     entries: &'a [&'a [Entry]],
     blobs: &'a [LayerBlob<'a>],
+    captured: Option<&'a super::capture::Captured>,
     cache: HashMap<(u16, u32), Rc<Parsed>>,
     warnings: Vec<Warning>,
 }
 
 /// Builds the package model. `entries[i]` and `blobs[i]` describe layer `i`.
-pub fn build(tree: &Tree, entries: &[&[Entry]], blobs: &[LayerBlob]) -> Model {
+pub fn build(
+    tree: &Tree,
+    entries: &[&[Entry]],
+    blobs: &[LayerBlob],
+    captured: Option<&super::capture::Captured>,
+) -> Model {
     let mut b = Builder {
         tree,
         entries,
         blobs,
+        captured,
         cache: HashMap::new(),
         warnings: Vec::new(),
     };
@@ -402,6 +415,23 @@ impl Builder<'_> {
             ents.sort_unstable();
             ents.dedup();
             let layer = &self.entries[l as usize];
+            if let Some(c) = self.captured {
+                // Bytes kept during the pass: parsed without reading the layer again.
+                ents.retain(|&e| {
+                    let Some(data) = c.get(l, e) else { return true };
+                    let path = self.tree.paths.path(layer[e as usize].path);
+                    let shown = format!("layer {l}: {}", crate::paths::escape(&path));
+                    let mut w = Vec::new();
+                    let parsed = parse(&path, &data, &shown, &mut w);
+                    for m in w {
+                        if self.warnings.len() < 200 {
+                            self.warnings.push(Warning::new("package-db", m));
+                        }
+                    }
+                    self.cache.insert((l, e), Rc::new(parsed));
+                    false
+                });
+            }
             let (ok, big): (Vec<u32>, Vec<u32>) = ents
                 .into_iter()
                 .partition(|&e| layer[e as usize].size <= MAX_DB_FILE);
