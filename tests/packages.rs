@@ -509,7 +509,7 @@ fn malformed_databases_are_warnings() {
     let dir = tempfile::tempdir().unwrap();
     let mut status = b"Package: ok\nVersion: 1\nStatus: install ok installed\n\n".to_vec();
     status.extend_from_slice(b"no colon here\n\nPackage: noversion\n\n");
-    status.extend(std::iter::repeat(b'A').take(200_000));
+    status.extend(std::iter::repeat_n(b'A', 200_000));
     let a = image(
         dir.path(),
         "bad.tar",
@@ -519,23 +519,20 @@ fn malformed_databases_are_warnings() {
                 Node::file("var/lib/dpkg/status", status),
                 Node::file(
                     "var/lib/dpkg/info/ok.list",
-                    b"/usr/bin/ok\n/../../etc/escape\n\0\xff\n".to_vec(),
+                    b"/usr/bin/ok\n/../../etc/escape\n\0\xff\n",
                 ),
-                Node::file("var/lib/dpkg/info/ok.md5sums", b"zz  usr/bin/ok\n".to_vec()),
+                Node::file("var/lib/dpkg/info/ok.md5sums", b"zz  usr/bin/ok\n"),
                 Node::file("usr/bin/ok", b"ok"),
                 Node::file(
                     "lib/apk/db/installed",
-                    b"P:x\nV\nZ:Q1notbase64\n\n\n\xff\xfe".to_vec(),
+                    b"P:x\nV\nZ:Q1notbase64\n\n\n\xff\xfe",
                 ),
-                Node::file("app/node_modules/bad/package.json", b"{not json".to_vec()),
+                Node::file("app/node_modules/bad/package.json", b"{not json"),
                 Node::file(
                     "usr/lib/python3/site-packages/x-1.dist-info/METADATA",
-                    b"Name: x\n".to_vec(),
+                    b"Name: x\n",
                 ),
-                Node::file(
-                    "var/lib/rpm/rpmdb.sqlite",
-                    b"SQLite format 3\0garbage".to_vec(),
-                ),
+                Node::file("var/lib/rpm/rpmdb.sqlite", b"SQLite format 3\0garbage"),
             ],
         )],
         false,

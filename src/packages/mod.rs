@@ -82,7 +82,7 @@ impl Checksum {
 }
 
 fn hex_bytes(s: &[u8]) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() > 128 {
+    if !s.len().is_multiple_of(2) || s.len() > 128 {
         return None;
     }
     let nib = |c: u8| match c {

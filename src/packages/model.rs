@@ -194,6 +194,9 @@ enum Parsed {
     Skipped,
 }
 
+/// Parses one file: (path, bytes, name for messages, warnings).
+type ParseFn<'a> = dyn Fn(&[u8], &[u8], &str, &mut Vec<String>) -> Parsed + 'a;
+
 /// What identifies "the same package" from one layer to the next.
 type Identity = (Manager, String, Option<String>, Vec<u8>);
 
@@ -232,7 +235,7 @@ pub fn build(
     let mut index: HashMap<PathId, FileOwner> = HashMap::new();
     let mut npm_dirs: HashMap<PathId, PackageId> = HashMap::new();
     let due = due_layers(tree, entries);
-    for layer in 0..n {
+    for (layer, due) in due.iter().enumerate() {
         let changed = b.changed_dbs(layer);
         for key in &changed {
             let pkgs = b.read_db(key, layer);
@@ -300,7 +303,7 @@ pub fn build(
                 }
             }
         }
-        b.attribute(&mut model, &due[layer], &index, &npm_dirs);
+        b.attribute(&mut model, due, &index, &npm_dirs);
         model.layers[layer].present = sizes(tree, entries, &index, &npm_dirs, &dbs, layer);
     }
     model.warnings = b.warnings;
@@ -400,11 +403,7 @@ impl Builder<'_> {
     }
 
     /// Reads and parses these file versions (each once across the whole image).
-    fn load(
-        &mut self,
-        wanted: &[(u16, u32)],
-        parse: &dyn Fn(&[u8], &[u8], &str, &mut Vec<String>) -> Parsed,
-    ) -> Vec<Rc<Parsed>> {
+    fn load(&mut self, wanted: &[(u16, u32)], parse: &ParseFn) -> Vec<Rc<Parsed>> {
         let mut by_layer: BTreeMap<u16, Vec<u32>> = BTreeMap::new();
         for &(l, e) in wanted {
             if !self.cache.contains_key(&(l, e)) {
