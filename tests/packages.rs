@@ -685,3 +685,27 @@ fn minbase_root_matches_dpkg_query() {
     }
     assert!(attributed > 3000, "{attributed}");
 }
+
+/// A Trivy OS-package vulnerability names a package, not a file: it lands on the layer that
+/// installed that version (hello was removed in layer 2 and reinstalled by layer 3).
+#[test]
+fn trivy_vulnerability_on_the_installing_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = image(dir.path(), "trivy.tar", dpkg_steps(), false);
+    let report = r#"{"SchemaVersion": 2, "Results": [{"Target": "debian 12 (bookworm)", "Class": "os-pkgs", "Type": "debian",
+        "Vulnerabilities": [
+          {"VulnerabilityID": "CVE-0000-0001", "PkgName": "hello", "InstalledVersion": "2.10-3", "Severity": "HIGH", "Title": "t"},
+          {"VulnerabilityID": "CVE-0000-0002", "PkgName": "demo-keys", "InstalledVersion": "2.0", "Severity": "LOW"},
+          {"VulnerabilityID": "CVE-0000-0003", "PkgName": "absent", "InstalledVersion": "1", "Severity": "LOW"}]}]}"#;
+    let (_, ext) = layerscope::external::parse_report(report).unwrap();
+    let r = layerscope::external::reconcile(&a, &a.findings, ext);
+    assert_eq!(r[0].layer, Some(3), "{}", r[0].note);
+    assert!(
+        r[0].note
+            .starts_with("Debian package hello 2.10-3 was installed by layer 3 by `dpkg -i hello`"),
+        "{}",
+        r[0].note
+    );
+    assert_eq!(r[1].layer, Some(1), "upgraded to 2.0 by layer 1");
+    assert_eq!(r[2].layer, None);
+}
