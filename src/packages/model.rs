@@ -100,6 +100,14 @@ impl Model {
         });
         v
     }
+    /// The owned entries of one layer.
+    pub fn owned(&self, layer: usize) -> impl Iterator<Item = (u32, &FileOwner)> + '_ {
+        self.owners
+            .get(layer)
+            .into_iter()
+            .flatten()
+            .map(|(e, o)| (*e, o))
+    }
     pub fn is_empty(&self) -> bool {
         self.packages.is_empty()
     }

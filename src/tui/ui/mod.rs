@@ -2,6 +2,7 @@
 //! does I/O. Text from the image has already been cleaned (see `text::clean`) or is cleaned here.
 
 pub mod layout;
+pub mod packages;
 mod panes;
 mod preview;
 mod tree;
