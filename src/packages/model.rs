@@ -360,23 +360,23 @@ fn fold_moves(
             }
         }
     }
-    let mut keep_removed: Vec<PackageId> = lp.removed.clone();
+    let mut moved: std::collections::HashSet<PackageId> = std::collections::HashSet::new();
     let mut installed = Vec::new();
-    let mut superseded = Vec::new();
+    let mut superseded = std::collections::HashSet::new();
     for &id in &lp.installed {
         let ident = identity(&model.packages[id as usize]);
         if let Some(old) = by_ident.remove(&ident) {
-            keep_removed.retain(|&r| r != old);
+            moved.insert(old);
             lp.upgraded.push(PackageChange { old, new: id });
         } else if let Some(old) = stale.remove(&ident) {
-            superseded.push(old);
+            superseded.insert(old);
             lp.upgraded.push(PackageChange { old, new: id });
         } else {
             installed.push(id);
         }
     }
     lp.installed = installed;
-    lp.removed = keep_removed;
+    lp.removed.retain(|r| !moved.contains(r));
     if !superseded.is_empty() {
         for list in dbs.values_mut() {
             list.retain(|(id, _)| !superseded.contains(id));

@@ -55,17 +55,18 @@ pub fn read_spans(blob: &LayerBlob, spans: &[(u64, u64)]) -> Result<Vec<Vec<u8>>
         let raw = blob.container.open(member)?;
         let (_, mut dec) = compress::decoder(raw).map_err(|e| Error::io(&shown, e))?;
         let mut pos = 0u64;
+        let mut first_at: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
         for &i in &order {
             let (at, size) = spans[i];
             if at < pos {
                 // Overlapping spans (hard links to one body): already read once.
-                let j = order
-                    .iter()
-                    .copied()
-                    .find(|&j| spans[j].0 == at && !out[j].is_empty());
-                out[i] = j.map(|j| out[j].clone()).unwrap_or_default();
+                out[i] = first_at
+                    .get(&at)
+                    .map(|&j| out[j].clone())
+                    .unwrap_or_default();
                 continue;
             }
+            first_at.insert(at, i);
             io::copy(&mut dec.by_ref().take(at - pos), &mut io::sink()).map_err(bad)?;
             out[i] = take(&mut dec, size).map_err(bad)?;
             pos = at + size;

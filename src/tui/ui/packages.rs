@@ -106,6 +106,19 @@ pub fn files_of(a: &Analysis, layer: usize, id: PackageId) -> Vec<PathId> {
     out
 }
 
+/// The owner of a file version and its state, for the tree and the preview header
+/// (`libssl3 3.0.15 · unmodified`). Checking the state reads the file's bytes: call it for the
+/// selected file, not for every row.
+pub fn owner_label(a: &Analysis, layer: usize, entry: u32) -> Option<String> {
+    let r = crate::vendor::file_package(a, layer, entry)?;
+    Some(format!(
+        "{} {} · {}",
+        clean(&r.name),
+        clean(&r.version),
+        r.state.name()
+    ))
+}
+
 /// What the app keeps for the view: the layer shown, its rows, the selection.
 pub struct PackagesView<'a> {
     pub layer: usize,
@@ -226,6 +239,11 @@ mod tests {
         assert!(
             files_of(&a, 1, r[1].package).is_empty(),
             "b's files are gone"
+        );
+        let v = a.tree.state_at(files[0], 1).unwrap();
+        assert_eq!(
+            owner_label(&a, v.layer as usize, v.entry).as_deref(),
+            Some("a 2 · unchecked")
         );
 
         let backend = ratatui::backend::TestBackend::new(50, 6);
