@@ -121,7 +121,14 @@ pub fn mark_findings(a: &mut Analysis) {
 
 /// The sentence a report gives for a finding in a package-owned file.
 pub fn explanation(p: &PackageRef, vendor: bool) -> String {
-    let what = format!("{} {} {}", p.manager.describe(), p.name, p.version);
+    // Names come from the image: escaped like every other image text.
+    let esc = |s: &str| crate::paths::escape(s.as_bytes());
+    let what = format!(
+        "{} {} {}",
+        p.manager.describe(),
+        esc(&p.name),
+        esc(&p.version)
+    );
     if vendor {
         format!(
             "shipped unchanged by {what}: the same bytes are in every copy of that package; not a secret of this image's builder"
