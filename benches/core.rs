@@ -14,7 +14,8 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use layerscope_core::analysis::{analyze, AnalyzeOptions};
+use layerscope_core::analysis::AnalyzeOptions;
+use layerscope_core::analyze::analyze;
 use layerscope_core::layer::{index_layer, LayerIndex, PassState};
 use layerscope_core::paths::PathTable;
 use layerscope_core::secrets::Scanner;

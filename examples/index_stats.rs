@@ -6,7 +6,8 @@
 //! (`Tree::heap_bytes`: path table, versions, per-layer lists) and of the layer entry lists, and
 //! both per entry.
 
-use layerscope_core::analysis::{analyze, AnalyzeOptions};
+use layerscope_core::analysis::AnalyzeOptions;
+use layerscope_core::analyze::analyze;
 use layerscope_core::layer::{Entry, PassState};
 
 fn main() {

@@ -3,7 +3,8 @@
 //! (re-inflating up to the file). Usage: cargo run --release --example preview_latency -- IMAGE
 use std::time::Instant;
 
-use layerscope_core::analysis::{analyze, AnalyzeOptions};
+use layerscope_core::analysis::AnalyzeOptions;
+use layerscope_core::analyze::analyze;
 use layerscope_core::layer::{EntryKind, PassState};
 
 fn main() {

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{DiffArgs, RunArgs};
-use layerscope_core::analysis::{analyze_input, analyze_source_reusing, Analysis, AnalyzeOptions};
+use layerscope_core::analysis::{Analysis, AnalyzeOptions};
+use layerscope_core::analyze::{analyze_input, analyze_source_reusing};
 use layerscope_core::compare::{self, report};
 use layerscope_core::layer::PassState;
 use layerscope_core::secrets::{Scanner, Severity};

@@ -15,7 +15,8 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, ExportArgs, RunArgs};
-use layerscope_core::analysis::{analyze_input, Analysis, AnalyzeOptions};
+use layerscope_core::analysis::{Analysis, AnalyzeOptions};
+use layerscope_core::analyze::analyze_input;
 use layerscope_core::external::{self, ExternalFinding};
 use layerscope_core::layer::PassState;
 use layerscope_core::report::ci::{self, Policy};

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let opts = common::options();
     let scanner = SCANNER.get_or_init(layerscope_core::secrets::Scanner::builtin);
     let analysis = layerscope_core::source::open_path(f.path(), &opts.open)
-        .and_then(|src| layerscope_core::analysis::analyze_source(src, &opts, &state, Some(scanner)));
+        .and_then(|src| layerscope_core::analyze::analyze_source(src, &opts, &state, Some(scanner)));
     match analysis {
         Ok(a) => {
             let report = layerscope_core::report::json::build(&a, false);

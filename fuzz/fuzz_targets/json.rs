@@ -80,7 +80,7 @@ fuzz_target!(|data: &[u8]| {
     match source::open_path(f.path(), &opts) {
         Ok(src) => {
             let _ = src.layers.len();
-            let _ = layerscope_core::analysis::analyze_source(
+            let _ = layerscope_core::analyze::analyze_source(
                 src,
                 &common::options(),
                 &layerscope_core::layer::PassState::default(),

@@ -8,7 +8,8 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use crate::tui::action::{ExportFail, ExportReq, WorkerMsg};
 use crate::tui::preview::{self, PreviewReq};
-use layerscope_core::analysis::{analyze_source, Analysis, AnalyzeOptions};
+use layerscope_core::analysis::{Analysis, AnalyzeOptions};
+use layerscope_core::analyze::analyze_source;
 use layerscope_core::layer::PassState;
 use layerscope_core::secrets::Scanner;
 use layerscope_core::source;

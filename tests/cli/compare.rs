@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use layerscope::tui::compare::{draw, CompareView};
-use layerscope_core::analysis::{analyze_scanned, Analysis, AnalyzeOptions};
+use layerscope_core::analysis::{Analysis, AnalyzeOptions};
+use layerscope_core::analyze::analyze_scanned;
 use layerscope_core::compare::{self, FsChange, StepChange};
 use layerscope_core::findings::Status;
 use layerscope_core::layer::PassState;
@@ -426,7 +427,7 @@ fn analyse_reusing(p: &Path, from: &Analysis) -> (Analysis, usize) {
     let reused = layerscope_core::analysis::reuse::plan(&src(), from, &state)
         .unwrap()
         .reused();
-    let a = layerscope_core::analysis::analyze_source_reusing(
+    let a = layerscope_core::analyze::analyze_source_reusing(
         src(),
         &opts,
         &state,

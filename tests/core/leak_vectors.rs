@@ -2,7 +2,8 @@
 //! status, layer and build step, and the two correct patterns (multi-stage build, BuildKit secret
 //! mount) must produce nothing. Expectations come from the generator (`imagegen::demo`).
 
-use layerscope_core::analysis::{analyze_scanned, Analysis, AnalyzeOptions};
+use layerscope_core::analysis::{Analysis, AnalyzeOptions};
+use layerscope_core::analyze::analyze_scanned;
 use layerscope_core::findings::{Finding, FindingSource, Status};
 use layerscope_core::layer::PassState;
 use layerscope_core::secrets::{Scanner, Severity};

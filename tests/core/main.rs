@@ -11,6 +11,7 @@ mod imagegen_demo;
 mod imagegen_real;
 mod imagegen_tools;
 mod leak_vectors;
+mod packages;
 mod secrets_props;
 mod secrets_rules;
 mod tree_model;

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use crate::support::hostile::*;
-use layerscope_core::analysis::{analyze, Analysis, AnalyzeOptions};
+use layerscope_core::analysis::{Analysis, AnalyzeOptions};
+use layerscope_core::analyze::analyze;
 use layerscope_core::layer::PassState;
 
 fn analyze_bytes(name: &str, bytes: &[u8]) -> layerscope_core::Result<Analysis> {

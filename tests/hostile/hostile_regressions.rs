@@ -2,7 +2,8 @@
 //! Each case names the fix it guards.
 
 use crate::support::hostile::*;
-use layerscope_core::analysis::{analyze, AnalyzeOptions};
+use layerscope_core::analysis::AnalyzeOptions;
+use layerscope_core::analyze::analyze;
 use layerscope_core::layer::{index_layer, PassState};
 use layerscope_core::source::Limits;
 

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use layerscope_core::analysis::{analyze, Analysis, AnalyzeOptions};
+use layerscope_core::analysis::{Analysis, AnalyzeOptions};
+use layerscope_core::analyze::analyze;
 use layerscope_core::layer::PassState;
 
 pub fn fixture(rel: &str) -> PathBuf {

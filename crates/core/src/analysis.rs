@@ -2,20 +2,19 @@
 //! index every layer once (in parallel), merge the tree, compute waste.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use crate::error::{Error, Result, Warning};
-use crate::findings::{self, Finding, ImageScan};
+use crate::findings::{self, Finding};
 use crate::image::{map_history, HistoryEntry, ImageConfig};
 pub use crate::layer::LayerInfo;
 use crate::layer::{
     index_layer, index_layer_spooled, ContentVisitor, Entry, EntryKind, LayerIndex, PassState,
 };
 use crate::paths::{PathId, PathTable};
-use crate::secrets::{self, Scanner};
-use crate::source::{self, Compression, Format, ImageSource, OpenOptions};
+use crate::secrets::{self};
+use crate::source::{Compression, Format, ImageSource, OpenOptions};
 use crate::tree::{Change, Tree, Version};
 
 pub mod reuse;
@@ -63,6 +62,8 @@ pub struct Analysis {
     pub masked_text: HashMap<String, String>,
     /// Every secret value found, masked wherever else it shows up.
     pub known: secrets::KnownSecrets,
+    /// Which package owns every file version (see `crate::packages`).
+    pub packages: crate::packages::Model,
 }
 
 impl Analysis {
@@ -135,103 +136,19 @@ impl Analysis {
     }
 }
 
-/// Opens and analyses an image file or layout directory, scanning for secrets when a scanner
-/// is given.
-pub fn analyze(path: &Path, opts: &AnalyzeOptions, state: &PassState) -> Result<Analysis> {
-    let src = source::open_path(path, &opts.open)?;
-    analyze_source(src, opts, state, None)
-}
+pub(crate) type VisitorFactory<'a> =
+    dyn Fn(usize) -> Box<dyn ContentVisitor + Send + 'a> + Sync + 'a;
 
-/// Analyses what the user named (path or daemon image), with an optional secret scan.
-pub fn analyze_input(
-    arg: &str,
-    opts: &AnalyzeOptions,
-    state: &PassState,
-    scanner: Option<&Scanner>,
-    progress: &mut dyn FnMut(u64, Option<u64>),
-) -> Result<Analysis> {
-    let src = source::open_input(arg, &opts.open, progress)?;
-    analyze_source(src, opts, state, scanner)
-}
-
-/// `analyze` with a secret scan in the same pass.
-pub fn analyze_scanned(
-    path: &Path,
-    opts: &AnalyzeOptions,
-    state: &PassState,
-    scanner: &Scanner,
-) -> Result<Analysis> {
-    let src = source::open_path(path, &opts.open)?;
-    analyze_source(src, opts, state, Some(scanner))
-}
-
-type VisitorFactory<'a> = dyn Fn(usize) -> Box<dyn ContentVisitor + Send + 'a> + Sync + 'a;
-
-/// Analyses an already located image; with a scanner, every file version of every layer is
-/// scanned during the indexing pass and the config and history after it.
-pub fn analyze_source(
-    src: ImageSource,
-    opts: &AnalyzeOptions,
-    state: &PassState,
-    scanner: Option<&Scanner>,
-) -> Result<Analysis> {
-    analyze_reusing(src, opts, state, scanner, None)
-}
-
-/// `analyze_source` that takes every layer it shares with `from` (the same bytes as stored, or
-/// the same verified uncompressed stream) from `from` instead of indexing and scanning it again
-/// (see `reuse`). `from` must have been analysed with the same scanner (or none) and
-/// options.
-pub fn analyze_source_reusing(
-    src: ImageSource,
-    opts: &AnalyzeOptions,
-    state: &PassState,
-    scanner: Option<&Scanner>,
-    from: &Analysis,
-) -> Result<Analysis> {
-    let plan = reuse::plan(&src, from, state)?;
-    analyze_reusing(src, opts, state, scanner, Some(&plan))
-}
-
-fn analyze_reusing(
-    src: ImageSource,
-    opts: &AnalyzeOptions,
-    state: &PassState,
-    scanner: Option<&Scanner>,
-    plan: Option<&reuse::Plan>,
-) -> Result<Analysis> {
-    let Some(scanner) = scanner else {
-        return analyze_with(src, opts, state, &|_| Box::new(()), plan);
-    };
-    let scan = ImageScan::new(scanner, src.image.layers.len());
-    if let Some(p) = plan {
-        for (i, j) in p.layers.iter().enumerate() {
-            if let Some(j) = j {
-                scan.store(i, p.hits(*j));
-            }
-        }
-    }
-    let mut a = analyze_with(
-        src,
-        opts,
-        state,
-        &|layer| Box::new(scan.visitor(layer)),
-        plan,
-    )?;
-    a.findings = findings::assemble(&a.indexed(), scanner, scan.into_hits());
-    a.known = secrets::KnownSecrets::new(a.findings.iter().map(|f| f.secret.as_str()));
-    a.masked_text = findings::masker(&a.findings, &a.indexed(), &a.known);
-    Ok(a)
-}
-
-/// The analysis itself: `visitor` makes one content visitor per layer.
-fn analyze_with<'v>(
+/// The indexing pass and the tree: `visitor` makes one content visitor per layer; `plan` names
+/// the layers taken from another analysis. Findings and package ownership come after it (see
+/// `crate::analyze`), from what the visitors saw and the package databases captured here.
+pub(crate) fn index<'v>(
     mut src: ImageSource,
     opts: &AnalyzeOptions,
     state: &PassState,
     visitor: &VisitorFactory<'v>,
     plan: Option<&reuse::Plan>,
-) -> Result<Analysis> {
+) -> Result<(Analysis, crate::packages::capture::Captured)> {
     // Versions record their layer as a u16.
     if src.image.layers.len() > u16::MAX as usize {
         return Err(Error::invalid(
@@ -256,7 +173,11 @@ fn analyze_with<'v>(
         ));
     }
     let reused = |i: usize| plan.and_then(|p| p.source(i).map(|j| (p, j)));
-    let indexes = index_all(&src, opts, state, visitor, &reused)?;
+    let captured = crate::packages::capture::Captured::default();
+    let capture = |layer| -> Box<dyn ContentVisitor + Send + '_> {
+        Box::new(captured.visitor(layer, visitor(layer)))
+    };
+    let indexes = index_all(&src, opts, state, &capture, &reused)?;
     let mut history = std::mem::take(&mut config.history);
     let (layer_hist, hw) = map_history(&mut history, src.image.layers.len());
     warnings.extend(hw);
@@ -351,9 +272,10 @@ fn analyze_with<'v>(
         findings: Vec::new(),
         masked_text: HashMap::new(),
         known: secrets::KnownSecrets::default(),
+        packages: Default::default(),
     };
     a.efficiency = efficiency(&a);
-    Ok(a)
+    Ok((a, captured))
 }
 
 type Reused<'p> = dyn Fn(usize) -> Option<(&'p reuse::Plan<'p>, usize)> + Sync + 'p;

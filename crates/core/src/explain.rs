@@ -82,6 +82,10 @@ pub fn explain(a: &Analysis, f: &Finding) -> Explanation {
         // No step mentions it: the base image or a tool set it.
         why = why.replace(" The step that set it (``) is in the history as well.", "");
     }
+    if let Some(p) = &f.package {
+        // Ownership comes first: it decides whether the builder leaked anything at all.
+        why = format!("{}. {why}", crate::packages::explanation(p, f.vendor));
+    }
     Explanation {
         why,
         fix: fill(t.fix.get(key).map(String::as_str).unwrap_or("")),

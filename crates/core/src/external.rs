@@ -37,6 +37,8 @@ pub struct ExternalFinding {
     pub location: Option<String>,
     /// The scanner's own verdict on the secret (Kingfisher's validation status).
     pub validation: Option<String>,
+    /// The package a vulnerability is in: (`PkgName`, `InstalledVersion`).
+    pub package: Option<(String, String)>,
 }
 
 impl ExternalFinding {
@@ -55,6 +57,7 @@ impl ExternalFinding {
             snippet: None,
             location: None,
             validation: None,
+            package: None,
         }
     }
 
@@ -303,6 +306,7 @@ fn parse_trivy(v: &Value) -> Vec<ExternalFinding> {
             .trim()
             .to_string();
             e.severity = severity(vuln.get("Severity").and_then(Value::as_str));
+            e.package = s(vuln, "PkgName").zip(s(vuln, "InstalledVersion"));
             e.path = path.as_deref().map(clean_path).filter(|p| !p.is_empty());
             e.layer_diff_id = str_at(vuln, "/Layer/DiffID");
             e.layer_digest = str_at(vuln, "/Layer/Digest");
@@ -466,6 +470,31 @@ fn step_text(a: &Analysis, layer: usize) -> Option<String> {
     Some(t)
 }
 
+/// The layer that installed `name` at `version` (the present copy first) and a note saying so.
+fn package_layer(a: &Analysis, name: &str, version: &str) -> Option<(usize, String)> {
+    let present = a.packages.final_packages();
+    let m = &a.packages;
+    let id = present
+        .iter()
+        .map(|p| p.0)
+        .find(|&id| m.package(id).name == name && m.package(id).version == version)
+        .or_else(|| {
+            (0..m.packages.len() as u32)
+                .rev()
+                .find(|&id| m.package(id).name == name && m.package(id).version == version)
+        })?;
+    let p = m.package(id);
+    let note = format!(
+        "{} {} {} was installed by layer {}{}",
+        p.manager.describe(),
+        crate::paths::escape(name.as_bytes()),
+        crate::paths::escape(version.as_bytes()),
+        p.layer,
+        by_step(a, p.layer)
+    );
+    Some((p.layer, note))
+}
+
 fn by_step(a: &Analysis, layer: usize) -> String {
     step_text(a, layer)
         .map(|t| format!(" by `{t}`"))
@@ -514,6 +543,11 @@ pub fn reconcile(a: &Analysis, own: &[Finding], ext: Vec<ExternalFinding>) -> Ve
                     ),
                     (None, None) => (Agreement::Unplaced, "the report names no file".to_string()),
                 };
+                // A vulnerable package: on the layer and step that installed that version.
+                if let Some((l, pkg_note)) = e.package.as_ref().and_then(|(n, v)| package_layer(a, n, v)) {
+                    let note = format!("{pkg_note}; {note}");
+                    return Reconciled { ext: e, path: None, layer: Some(l), stated_layer: stated, agreement, own: Vec::new(), note };
+                }
                 return Reconciled { ext: e, path: None, layer: stated, stated_layer: stated, agreement, own: Vec::new(), note };
             };
             let shown = a.path_string(path);

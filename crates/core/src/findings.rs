@@ -71,6 +71,10 @@ pub struct Finding {
     pub secret: String,
     pub masked: String,
     pub fingerprint: String,
+    /// The package that owns the file, when a package database lists it.
+    pub package: Option<crate::packages::PackageRef>,
+    /// Shipped unchanged by that package: the same bytes are in every copy of it.
+    pub vendor: bool,
 }
 
 impl std::fmt::Debug for Finding {
@@ -258,6 +262,8 @@ fn finding(m: &Match, source: FindingSource, status: Status) -> Finding {
         masked: secrets::mask(&m.secret),
         fingerprint: secrets::fingerprint(&m.rule, &m.secret),
         secret: m.secret.clone(),
+        package: None,
+        vendor: false,
     }
 }
 

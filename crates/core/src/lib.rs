@@ -7,6 +7,7 @@
 #![warn(unreachable_pub)]
 
 pub mod analysis;
+pub mod analyze;
 pub mod compare;
 pub mod content;
 pub mod digest;
@@ -18,13 +19,16 @@ pub mod findings;
 pub mod goto;
 pub mod image;
 pub mod layer;
+pub mod packages;
 pub mod paths;
 pub mod report;
 pub mod secrets;
 pub mod source;
 pub mod tree;
+pub mod vendor;
 
-pub use analysis::{analyze, Analysis, AnalyzeOptions};
+pub use analysis::{Analysis, AnalyzeOptions};
+pub use analyze::analyze;
 pub use error::{Error, Result, Warning};
 
 /// The layering above, checked from the sources' own `use` lines: a module may import only
@@ -53,7 +57,9 @@ mod architecture {
         ("external", 9),
         ("export", 10),
         ("report", 10),
-        ("compare", 11),
+        ("vendor", 10),
+        ("analyze", 11),
+        ("compare", 12),
     ];
 
     fn sources(dir: &Path, out: &mut Vec<(String, String)>) {

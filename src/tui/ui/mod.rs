@@ -11,6 +11,7 @@ mod image;
 mod layer;
 pub mod layout;
 mod loading;
+pub mod packages;
 mod preview;
 mod prompt;
 mod search_results;

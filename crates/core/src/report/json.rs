@@ -18,6 +18,8 @@ pub struct Report<'a> {
     pub efficiency: EfficiencyOut,
     pub findings: Vec<FindingOut<'a>>,
     pub warnings: &'a [crate::error::Warning],
+    /// Packages of the final filesystem, largest first.
+    pub packages: Vec<crate::report::packages::PackageOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -75,6 +77,7 @@ pub struct LayerOut<'a> {
     pub modified: usize,
     pub removed: usize,
     pub changes: Vec<ChangeOut>,
+    pub packages: crate::report::packages::LayerPackagesOut<'a>,
 }
 
 #[derive(Serialize)]
@@ -143,6 +146,8 @@ pub struct FindingOut<'a> {
     pub explanation: crate::explain::Explanation,
     /// Every place of this finding's fingerprint (this one included).
     pub locations: crate::report::locations::Shared<'a>,
+    pub package: Option<&'a crate::packages::PackageRef>,
+    pub vendor: bool,
 }
 
 /// The `image` object of the report (also `old` / `new` of the compare report).
@@ -220,6 +225,8 @@ pub fn finding_out<'a>(
         secret: show_secrets.then_some(f.secret.as_str()),
         explanation: crate::explain::explain(a, f),
         locations: locations[i].clone(),
+        package: f.package.as_ref(),
+        vendor: f.vendor,
     }
 }
 
@@ -290,6 +297,7 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
                 modified: l.modified,
                 removed: l.removed,
                 changes,
+                packages: crate::report::packages::layer(a, l.index),
             }
         })
         .collect();
@@ -329,5 +337,6 @@ pub fn build(a: &Analysis, show_secrets: bool) -> Report<'_> {
         efficiency,
         findings,
         warnings: &a.warnings,
+        packages: crate::report::packages::image(a),
     }
 }

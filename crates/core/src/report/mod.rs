@@ -4,5 +4,6 @@ pub mod ci;
 pub mod ci_text;
 pub mod json;
 pub mod locations;
+pub mod packages;
 pub mod path;
 pub mod sarif;

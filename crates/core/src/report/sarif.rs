@@ -117,13 +117,17 @@ pub fn build(
             let mut result = json!({
                 "ruleId": f.rule.to_string(),
                 "ruleIndex": index_of[&*f.rule],
-                "level": level(f.severity),
+                // Vendor material is listed for the record, never as a problem to fix.
+                "level": if f.vendor { "note" } else { level(f.severity) },
                 "message": {"text": format!("{}: {} in {}{}{also}", f.title, f.masked, where_, status_note(f))},
                 "locations": [loc],
                 "partialFingerprints": {"layerscope/secret/v1": f.fingerprint},
             });
             if !related.is_empty() {
                 result["relatedLocations"] = Value::Array(related);
+            }
+            if let Some(p) = &f.package {
+                result["properties"] = json!({"package": p, "vendor": f.vendor});
             }
             result
         })
