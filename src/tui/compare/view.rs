@@ -192,7 +192,10 @@ fn line(kind: DiffKind, text: String) -> DiffLine {
 }
 
 /// A side's bytes and the secret spans of that file version (masked when drawn).
-fn side(a: &Analysis, at: Option<Location>) -> Result<Option<(Vec<u8>, Vec<SecretSpan>)>, String> {
+/// A file version's bytes and its secret spans.
+type SideBytes = (Vec<u8>, Vec<SecretSpan>);
+
+fn side(a: &Analysis, at: Option<Location>) -> Result<Option<SideBytes>, String> {
     let Some(e) = FileChange::entry(a, at) else {
         return Ok(None);
     };
