@@ -9,23 +9,26 @@ for tool in Xvfb xterm import xwininfo tmux; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install xvfb xterm imagemagick x11-utils tmux fonts-dejavu-core" >&2; exit 2; }
 done
 cargo build --release --quiet
+cargo build --release --quiet --example compare_pair
 BIN="$PWD/target/release/layerscope"
 SOCK="layerscope-shots-$$"
 DISP=":$((90 + RANDOM % 100))"
 Xvfb "$DISP" -screen 0 1600x1000x24 -nolisten tcp >/dev/null 2>&1 &
 XVFB=$!
 CFG=$(mktemp -d)
-cleanup() { kill "$XVFB" 2>/dev/null || true; rm -rf "$CFG"; }
+PAIR=$(mktemp -d)
+cleanup() { kill "$XVFB" 2>/dev/null || true; rm -rf "$CFG" "$PAIR"; }
 trap cleanup EXIT
 export DISPLAY="$DISP"
 sleep 1
 
-# shot NAME KEYS... : fresh TUI on the demo image, keys sent one by one, then a capture.
+# shot NAME KEYS... : fresh TUI on the demo image (or on `$SHOT_ARGS`), keys sent one by one, then
+# a capture.
 shot() {
   local name=$1; shift
   local sock="$SOCK-$name"
   tmux -L "$sock" -f /dev/null new-session -d -s s -x 140 -y 40 \
-    "env -u NO_COLOR XDG_CONFIG_HOME='$CFG' TERM=tmux-256color '$BIN'; sleep 60"
+    "env -u NO_COLOR XDG_CONFIG_HOME='$CFG' TERM=tmux-256color '$BIN' ${SHOT_ARGS:-}; sleep 60"
   tmux -L "$sock" set -g status off >/dev/null
   tmux -L "$sock" set -g default-terminal tmux-256color >/dev/null
   xterm -T "lsshot-$name" -geometry 140x40+0+0 -fa 'DejaVu Sans Mono' -fs 10 -bg '#1e1e1e' -fg '#d4d4d4' \
@@ -56,3 +59,7 @@ shot preview-masked Tab Tab Tab Enter
 shot explain Tab Tab Tab e
 # The layer that rewrote /app/.env: diff against the version in layer 5.
 shot version-diff g j j j j j j j j j j j j Tab / .env Enter j Enter d
+# `layerscope diff` of two builds of one app: shared base, the step that changed, new and fixed
+# secrets.
+target/release/examples/compare_pair "$PAIR" >/dev/null
+SHOT_ARGS="diff $PAIR/app-1.4.tar $PAIR/app-1.5.tar" shot compare
