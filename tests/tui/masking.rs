@@ -28,6 +28,11 @@ struct Tricky {
 /// An image whose secrets sit where offsets go wrong.
 fn tricky(dir: &Path) -> Tricky {
     let gh = fake::github_pat("mask-gh-1");
+    let hf = format!(
+        "hf_{}",
+        fake::Rng::from_label("mask-hf")
+            .string(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", 34)
+    );
     let npm = fake::npm_token("mask-npm-1");
     let stripe = fake::stripe_live_key("mask-stripe-1");
     let gh_start = fake::github_pat("mask-gh-start");
@@ -44,7 +49,7 @@ fn tricky(dir: &Path) -> Tricky {
 
     // The case from the report: two tokens, the second on a line after the first, then the file
     // overwritten with a redacted copy.
-    let tokens = format!("GITHUB_TOKEN={gh}\nNPM_TOKEN={npm} STRIPE_KEY={stripe}\n");
+    let tokens = format!("GITHUB_TOKEN={gh}\nHF_TOKEN={hf}\nNPM_TOKEN={npm} STRIPE_KEY={stripe}\n");
     let edge = format!(
         "{gh_start}\nkey: {stripe_end}\ncafé ☕ ünïcode token={npm_utf8}\n\t\tgithub\t{gh_tab}\n{} token {gh_long} end\n",
         "x".repeat(300)
@@ -77,12 +82,15 @@ fn tricky(dir: &Path) -> Tricky {
         .layer(
             &format!("RUN |1 GITHUB_TOKEN={gh_arg} /bin/sh -c echo build"),
             |l| {
-                l.file("etc/app/tokens.txt", b"NPM_TOKEN=<redacted>\n")
-                    .file(
-                        "app/new.txt",
-                        format!("clean=1\nGITHUB_TOKEN={gh_added}\n").as_bytes(),
-                    )
-                    .file("app/.aws-credentials", creds_later.as_bytes())
+                l.file(
+                    "etc/app/tokens.txt",
+                    b"HF_TOKEN=<redacted>\nNPM_TOKEN=<redacted>\n",
+                )
+                .file(
+                    "app/new.txt",
+                    format!("clean=1\nGITHUB_TOKEN={gh_added}\n").as_bytes(),
+                )
+                .file("app/.aws-credentials", creds_later.as_bytes())
             },
         )
         .env(&format!("NPM_TOKEN={npm_env}"))
@@ -91,7 +99,7 @@ fn tricky(dir: &Path) -> Tricky {
         path,
         planted: vec![
             // The fake key id ends in EXAMPLE, which the rules rightly let pass: not planted.
-            gh, npm, stripe, gh_start, stripe_end, npm_utf8, gh_tab, gh_long, gh_added, gh_bin,
+            gh, hf, npm, stripe, gh_start, stripe_end, npm_utf8, gh_tab, gh_long, gh_added, gh_bin,
             aws_secret, npm_env, gh_arg,
         ],
     }
@@ -292,7 +300,7 @@ fn tricky_image_every_pane_and_overlay_stays_masked() {
     let t = tricky(dir.path());
     let a = analyze(&t.path);
     // The planted tokens are found where a rule can see them (the AWS pair is one finding).
-    for s in &t.planted[..10] {
+    for s in &t.planted[..11] {
         assert!(
             a.findings.iter().any(|f| &f.secret == s),
             "no finding for {}",
@@ -326,6 +334,10 @@ fn version_diff_masks_both_secrets_of_the_old_side() {
         let b = check(&app, &secrets, "diff of tokens.txt");
         let s = screen(&b);
         assert!(s.contains("-GITHUB_TOKEN=ghp_…"), "{s}");
+        // The report's case: the second line's token masked in its own place (`hf_p…`).
+        let hf = format!("-HF_TOKEN={}", layerscope_core::secrets::mask(&t.planted[1]));
+        assert!(s.contains(&hf), "{hf}:\n{s}");
+        assert!(s.contains("+HF_TOKEN=<redacted>"), "{s}");
         assert!(s.contains("-NPM_TOKEN=npm_…"), "{s}");
         assert!(s.contains("+NPM_TOKEN=<redacted>"), "{s}");
         if w >= 160 {
