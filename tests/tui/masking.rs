@@ -335,7 +335,10 @@ fn version_diff_masks_both_secrets_of_the_old_side() {
         let s = screen(&b);
         assert!(s.contains("-GITHUB_TOKEN=ghp_…"), "{s}");
         // The report's case: the second line's token masked in its own place (`hf_p…`).
-        let hf = format!("-HF_TOKEN={}", layerscope_core::secrets::mask(&t.planted[1]));
+        let hf = format!(
+            "-HF_TOKEN={}",
+            layerscope_core::secrets::mask(&t.planted[1])
+        );
         assert!(s.contains(&hf), "{hf}:\n{s}");
         assert!(s.contains("+HF_TOKEN=<redacted>"), "{s}");
         assert!(s.contains("-NPM_TOKEN=npm_…"), "{s}");
@@ -423,5 +426,94 @@ fn every_cli_output_stays_masked() {
             "--show-secrets keeps {}",
             layerscope_core::secrets::mask(s)
         );
+    }
+}
+
+/// The compare view (`layerscope diff` on a terminal): histories, files, findings and the diff of
+/// each changed file across the two images, masked; the secrets show after `r`.
+#[test]
+fn compare_view_stays_masked() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use layerscope::tui::compare::{draw, CompareView};
+    let dir = tempfile::tempdir().unwrap();
+    let t = tricky(dir.path());
+    let old_dir = dir.path().join("old");
+    std::fs::create_dir_all(&old_dir).unwrap();
+    let gh_new = fake::github_pat("mask-compare-new");
+    // The other image still ships the tokens the tricky image redacted, on consecutive lines.
+    let tokens = format!("GITHUB_TOKEN={}\nHF_TOKEN={}\n", t.planted[0], t.planted[1]);
+    let old_path = ImageBuilder::new()
+        .layer("ADD rootfs /", |l| {
+            l.dir("etc")
+                .dir("etc/app")
+                .file("etc/app/tokens.txt", tokens.as_bytes())
+                .dir("app")
+                .file(
+                    "app/new.txt",
+                    format!("clean=1\nGITHUB_TOKEN={gh_new}\n").as_bytes(),
+                )
+        })
+        .write(&old_dir);
+    let new = analyze(&t.path);
+    let old = analyze(&old_path);
+    let mut planted = t.planted.clone();
+    planted.push(gh_new);
+    let mut values = secret_values(&new, &planted);
+    values.extend(secret_values(&old, &[]));
+    let secrets = Pieces::new(&values);
+    // Both directions: the tricky image as NEW and as OLD.
+    for (o, n) in [(&old, &new), (&new, &old)] {
+        let cmp = layerscope_core::compare::compare(o, n);
+        for (w, h) in SIZES {
+            let mut v = CompareView::new(o, n, &cmp, false);
+            let shot = |v: &CompareView, what: &str| {
+                let mut term =
+                    ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+                term.draw(|f| draw::draw(f, v, &Theme::new(true))).unwrap();
+                let b = term.backend().buffer().clone();
+                if let Some(p) = leak(&b, &secrets) {
+                    panic!(
+                        "compare view, {what} at {w}x{h}: secret piece {p:?}:\n{}",
+                        screen(&b)
+                    );
+                }
+                b
+            };
+            let key = |v: &mut CompareView, c: KeyCode| v.key(KeyEvent::new(c, KeyModifiers::NONE));
+            shot(&v, "first screen");
+            for i in 0..cmp.changes.len() {
+                v.files_sel = i;
+                v.focus = layerscope::tui::compare::view::Focus::Files;
+                key(&mut v, KeyCode::Enter);
+                shot(&v, &format!("diff of change {i}"));
+                key(&mut v, KeyCode::Esc);
+            }
+            for _ in 0..4 {
+                key(&mut v, KeyCode::Tab);
+                shot(&v, "after Tab");
+            }
+            // Revealed: the tokens of tokens.txt show in its diff.
+            let tokens = cmp
+                .changes
+                .iter()
+                .position(|c| c.path == b"etc/app/tokens.txt")
+                .unwrap_or_else(|| {
+                    let paths: Vec<String> = cmp
+                        .changes
+                        .iter()
+                        .map(|c| String::from_utf8_lossy(&c.path).into_owned())
+                        .collect();
+                    panic!("tokens.txt not among the changes {paths:?}")
+                });
+            v.files_sel = tokens;
+            v.focus = layerscope::tui::compare::view::Focus::Files;
+            key(&mut v, KeyCode::Enter);
+            key(&mut v, KeyCode::Char('r'));
+            let mut term =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+            term.draw(|f| draw::draw(f, &v, &Theme::new(true))).unwrap();
+            let s = screen(term.backend().buffer());
+            assert!(s.contains(&t.planted[1][..12]), "revealed:\n{s}");
+        }
     }
 }
