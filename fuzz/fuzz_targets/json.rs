@@ -79,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
     };
     match source::open_path(f.path(), &opts) {
         Ok(src) => {
-            let _ = src.layers.len();
+            let _ = src.image.layers.len();
             let _ = layerscope_core::analyze::analyze_source(
                 src,
                 &common::options(),
