@@ -90,6 +90,11 @@ impl Tmux {
         let mut args = vec!["send-keys", "-t", &self.session];
         args.extend_from_slice(keys);
         assert!(self.cmd(&args).status.success());
+        // A lone Escape followed at once by another key reads as Alt+key: let the terminal
+        // reader see it alone first (the next wait may return before the app has read it).
+        if keys.last() == Some(&"Escape") {
+            std::thread::sleep(Duration::from_millis(150));
+        }
     }
 
     /// Waits until every text is on screen at once (a capture can catch a frame half drawn).
