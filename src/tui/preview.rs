@@ -104,6 +104,8 @@ pub struct PreviewDoc {
     pub source: Option<(usize, u32)>,
     /// Row of `lines` to scroll to.
     pub target_line: Option<usize>,
+    /// Whether `source` has its package's bytes (None: no package owns it). See `tui::owner`.
+    pub owner: Option<layerscope_core::packages::FileState>,
 }
 
 impl PreviewDoc {
@@ -115,6 +117,7 @@ impl PreviewDoc {
             body: Body::Loading,
             source: None,
             target_line: None,
+            owner: None,
         }
     }
     /// Lines the body takes on screen (for scrolling).
@@ -204,6 +207,7 @@ pub fn build(a: &Analysis, req: &PreviewReq) -> PreviewDoc {
         return doc;
     };
     doc.source = Some((src.layer as usize, src.entry));
+    doc.owner = crate::tui::owner::file_state(a, src.layer as usize, src.entry);
     let kind_label = if entry.kind.has_content() {
         format!(" · {} · layer {}", human(entry.size), src.layer)
     } else {

@@ -55,7 +55,7 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
         title.push(Span::raw("· by size "));
     }
     let focused = c.app.ui.focus == Pane::Tree;
-    let b = block(Line::from(title), focused, t);
+    let b = super::packages::tree_block(block(Line::from(title), focused, t), c);
     let inner = b.inner(r);
     f.render_widget(b, r);
     let w = inner.width as usize;
