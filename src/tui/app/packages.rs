@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use layerscope_core::analysis::Analysis;
+use layerscope_core::layer::EntryKind;
 use layerscope_core::packages::{Manager, PackageId};
 use layerscope_core::paths::PathId;
 
@@ -122,24 +123,36 @@ pub fn rows(a: &Analysis, layer: usize, all: bool, by_size: bool) -> Vec<Package
     out
 }
 
-/// The paths of a package's files present after `layer`, in path order.
+/// The paths of a package's files (anything but directories) present after `layer`, in path
+/// order: what its database lists, or for an npm package what its folder holds.
 pub fn files_of(a: &Analysis, layer: usize, id: PackageId) -> Vec<PathId> {
-    let mut out = Vec::new();
-    for l in 0..=layer.min(a.layers.len().saturating_sub(1)) {
-        for (e, o) in a.packages.owned(l) {
-            if o.package != id {
-                continue;
-            }
-            let Some(entry) = a.layers[l].entries.get(e as usize) else {
-                continue;
-            };
-            let current = a.tree.state_at(entry.path, layer);
-            if current.is_some_and(|v| v.present() && v.layer as usize == l && v.entry == e) {
-                out.push(entry.path);
+    let Some(listed) = a.packages.listed(id) else {
+        return Vec::new();
+    };
+    let kind_at = |p: PathId| {
+        a.tree
+            .state_at(p, layer)
+            .filter(|v| v.present())
+            .map(|v| a.kind_of(v))
+    };
+    let mut out: Vec<PathId> = listed
+        .paths
+        .iter()
+        .copied()
+        .filter(|&p| kind_at(p).is_some_and(|k| k != EntryKind::Dir))
+        .collect();
+    let mut stack: Vec<PathId> = listed.dirs.clone();
+    while let Some(d) = stack.pop() {
+        for c in a.tree.paths.children(d) {
+            match kind_at(c) {
+                Some(EntryKind::Dir) if a.tree.paths.name(c) != b"node_modules" => stack.push(c),
+                Some(EntryKind::Dir) | None => {}
+                Some(_) => out.push(c),
             }
         }
     }
     out.sort_by_key(|&p| a.tree.paths.path(p));
+    out.dedup();
     out
 }
 

@@ -205,7 +205,10 @@ pub(super) fn preview_header(f: &mut Frame, area: Rect, c: &DrawContext, doc: &P
     };
     let r = Rect::new(area.x, area.y, area.width, 1);
     f.render_widget(
-        Paragraph::new(Line::styled(truncate(&text, area.width as usize), c.theme.title)),
+        Paragraph::new(Line::styled(
+            truncate(&text, area.width as usize),
+            c.theme.title,
+        )),
         r,
     );
     Rect::new(area.x, area.y + 1, area.width, area.height - 1)
