@@ -257,7 +257,10 @@ fn enter_lists_the_package_files_in_the_tree() {
         "moved.txt belongs to demo-extra from layer 1"
     );
     let s = text(&app);
-    assert!(s.contains("files of demo-keys 2.0 (Esc: all)"), "{s}");
+    assert!(
+        s.contains("everything up to here · files of demo-keys 2.0"),
+        "{s}"
+    );
     assert!(
         s.contains("files of demo-keys 2.0; Esc shows every file"),
         "{s}"
@@ -355,6 +358,16 @@ fn masking_holds_in_the_view_and_the_headers() {
     select_row(&mut app, &a, "demo-keys");
     keys(&mut app, &a, &["enter"]);
     assert_eq!(app.ui.overlay, Overlay::None, "{:?}", app.ui.message);
+    // What 1.0 listed, though the upgrade to 2.0 (which left the key alone) and demo-extra
+    // (which took moved.txt over) own those file versions now.
+    let v = app.loaded().unwrap();
+    let listed: Vec<String> = v
+        .tree_rows
+        .iter()
+        .filter(|r| !is_dir(&a, 0, r))
+        .map(|r| a.path_string(r.path))
+        .collect();
+    assert_eq!(listed, ["usr/share/demo-keys/moved.txt", KEY_PATH]);
     select_path(&mut app, &a, KEY_PATH.as_bytes());
     let s = text(&app);
     assert!(s.contains("demo-keys"), "{s}");
@@ -380,7 +393,7 @@ fn masking_holds_in_the_view_and_the_headers() {
     assert_eq!(app.ui.overlay, Overlay::None, "{:?}", app.ui.message);
     select_path(&mut app, &a, b"app/node_modules/leaky/index.js");
     let s = text(&app);
-    assert!(s.contains("files of leaky ghp_"), "{s}");
+    assert!(s.contains("· files of leaky ghp_"), "{s}");
     assert!(s.contains("leaky ghp_"), "{s}");
     assert!(
         !s.contains(&tok),
@@ -441,4 +454,20 @@ fn an_image_without_package_databases_says_so() {
     // And no owner line atop its previews.
     select_path(&mut app, &a, b"app/config.txt");
     assert!(!text(&app).contains("no package owns"));
+}
+
+#[test]
+fn fits_80_by_24() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = image(dir.path());
+    let mut app = ready(&a, 80, 24);
+    select_layer(&mut app, &a, 1);
+    keys(&mut app, &a, &["P"]);
+    let s = text(&app);
+    assert!(s.contains("↑ dpkg   demo-keys 1.0 → 2.0"), "{s}");
+    assert!(s.contains("2 files     422 B"), "{s}");
+    keys(&mut app, &a, &["P"]);
+    select_path(&mut app, &a, b"usr/share/demo-keys/README");
+    let s = text(&app);
+    assert!(s.contains("demo-keys 2.0 · unmodified"), "{s}");
 }

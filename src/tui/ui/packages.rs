@@ -145,31 +145,24 @@ fn selected_owner(c: &DrawContext) -> Option<String> {
     ))
 }
 
-/// The tree's block with the package narrowing (top right) and the selected file's owner
-/// (bottom right).
-pub(super) fn tree_block<'a>(b: Block<'a>, c: &DrawContext) -> Block<'a> {
+/// The tree title's part for a narrowing to one package's files (Enter in the packages view).
+pub(super) fn tree_only_title(c: &DrawContext) -> Option<Span<'static>> {
     let v = c.loaded;
     let a = v.analysis();
-    let mut b = b;
-    if let Some(only) = &v.tree_opts.only {
-        let p = a.packages.package(only.package);
-        let esc = c.app.ui.keymap.hint(KeyContext::Tree, Cmd::Cancel);
-        b = b.title_top(
-            Line::styled(
-                format!(
-                    " files of {} {} ({esc}: all) ",
-                    shown_text(a, &p.name, v.reveal),
-                    shown_text(a, &p.version, v.reveal)
-                ),
-                c.theme.title,
-            )
-            .right_aligned(),
-        );
+    let p = a.packages.package(v.tree_opts.only.as_ref()?.package);
+    Some(Span::raw(format!(
+        "· files of {} {} ",
+        shown_text(a, &p.name, v.reveal),
+        shown_text(a, &p.version, v.reveal)
+    )))
+}
+
+/// The tree's block with the selected file's owner on its bottom border.
+pub(super) fn tree_block<'a>(b: Block<'a>, c: &DrawContext) -> Block<'a> {
+    match selected_owner(c) {
+        Some(o) => b.title_bottom(Line::styled(format!(" {o} "), c.theme.title).right_aligned()),
+        None => b,
     }
-    if let Some(o) = selected_owner(c) {
-        b = b.title_bottom(Line::styled(format!(" {o} "), c.theme.title).right_aligned());
-    }
-    b
 }
 
 /// One line atop the preview naming the package that owns the file shown (or that none does,
