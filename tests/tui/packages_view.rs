@@ -471,3 +471,26 @@ fn fits_80_by_24() {
     let s = text(&app);
     assert!(s.contains("demo-keys 2.0 · unmodified"), "{s}");
 }
+
+#[test]
+fn the_view_keys_come_from_keys_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = image(dir.path());
+    let mut km = layerscope::tui::keymap::Keymap::default();
+    let errs = km.apply_toml("[global]\npackages = \"ctrl+p\"\n[packages]\nsort_by_size = \"s\"\n");
+    assert!(errs.is_empty(), "{errs:?}");
+    let mut app = App::new(Arc::new(km), "pkgs.tar", 160, 48);
+    let fx = app.update(layerscope::tui::action::Action::Worker(
+        layerscope::tui::action::WorkerMsg::Loaded(Ok(a.clone())),
+    ));
+    drive(&mut app, &a, fx);
+    keys(&mut app, &a, &["P"]);
+    assert_eq!(app.ui.overlay, Overlay::None, "P is no longer bound");
+    assert!(
+        text(&app).contains("Ctrl+p packages"),
+        "the hint follows the binding"
+    );
+    keys(&mut app, &a, &["ctrl+p", "s"]);
+    assert!(view(&app).by_size);
+    assert!(text(&app).contains("s by size"));
+}
