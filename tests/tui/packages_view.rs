@@ -271,6 +271,16 @@ fn enter_lists_the_package_files_in_the_tree() {
     assert!(v.tree_opts.only.is_none());
     assert!(v.tree_rows.len() > files.len() * 3);
 
+    // Files the tree's toggles hide are shown anyway.
+    select_layer(&mut app, &a, 3);
+    keys(&mut app, &a, &["ctrl+a", "P", "g", "enter"]);
+    let v = app.loaded().unwrap();
+    assert!(v.tree_opts.shown.added && v.tree_opts.aggregated);
+    assert!(v
+        .tree_rows
+        .iter()
+        .any(|r| a.path_string(r.path) == "usr/bin/hello"));
+
     // A removed package lists the files its layer removed.
     select_layer(&mut app, &a, 2);
     keys(&mut app, &a, &["P", "enter"]);

@@ -315,6 +315,12 @@ impl Session<'_> {
             paths: Arc::new(paths.into_iter().collect()),
         });
         v.rebuild();
+        if !v.tree_rows.iter().any(|r| !r.is(F_DIR)) {
+            // Hidden by the tree's toggles: show them all, as of this layer.
+            v.tree_opts.aggregated = true;
+            v.tree_opts.shown = Default::default();
+            v.rebuild();
+        }
         v.tree.sel = v.tree_rows.iter().position(|r| !r.is(F_DIR)).unwrap_or(0);
         self.ui.focus = Pane::Tree;
         self.follow_all();
