@@ -8,6 +8,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::support::tmux::{available, Tmux};
 use crate::support::tui::*;
 use layerscope::tui::app::{files_of, App, Overlay, PackagesView, RowKind};
 use layerscope::tui::pane::Pane;
@@ -20,6 +21,11 @@ use layerscope_imagegen::fake::{github_pat, openssh_ed25519_private_key};
 use layerscope_imagegen::{write_image, Compression, ImageSpec, Layout, Node, Step};
 
 const KEY_PATH: &str = "usr/share/demo-keys/server.key";
+
+const TRIVY: &str = r#"{"SchemaVersion": 2, "Results": [{"Target": "debian 12 (bookworm)", "Class": "os-pkgs", "Type": "debian",
+    "Vulnerabilities": [
+      {"VulnerabilityID": "CVE-0000-0001", "PkgName": "hello", "InstalledVersion": "2.10-3", "Severity": "HIGH", "Title": "overflow"},
+      {"VulnerabilityID": "CVE-0000-0002", "PkgName": "demo-keys", "InstalledVersion": "2.0", "Severity": "LOW"}]}]}"#;
 
 /// A fixture layer (gzipped tar with whiteouts, written by layerdiff.py) as image-writer nodes.
 fn layer_nodes(rel: &str) -> Vec<Node> {
@@ -422,11 +428,7 @@ fn masking_holds_in_the_view_and_the_headers() {
 fn trivy_package_vulnerabilities_in_the_findings_pane() {
     let dir = tempfile::tempdir().unwrap();
     let a = image(dir.path());
-    let report = r#"{"SchemaVersion": 2, "Results": [{"Target": "debian 12 (bookworm)", "Class": "os-pkgs", "Type": "debian",
-        "Vulnerabilities": [
-          {"VulnerabilityID": "CVE-0000-0001", "PkgName": "hello", "InstalledVersion": "2.10-3", "Severity": "HIGH", "Title": "overflow"},
-          {"VulnerabilityID": "CVE-0000-0002", "PkgName": "demo-keys", "InstalledVersion": "2.0", "Severity": "LOW"}]}]}"#;
-    let (_, ext) = layerscope_core::external::parse_report(report).unwrap();
+    let (_, ext) = layerscope_core::external::parse_report(TRIVY).unwrap();
     let recs = layerscope_core::external::reconcile(&a, &a.findings, ext);
     let mut app = ready(&a, 160, 48);
     app.set_external(recs);
@@ -503,4 +505,44 @@ fn the_view_keys_come_from_keys_toml() {
     keys(&mut app, &a, &["ctrl+p", "s"]);
     assert!(view(&app).by_size);
     assert!(text(&app).contains("s by size"));
+}
+
+/// The real binary in tmux: the preview worker's checksum state reaches the tree and the
+/// preview, and `--findings-from` places a Trivy vulnerability by package.
+#[test]
+fn e2e_packages_view_owner_and_trivy() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("pkgs.tar");
+    drop(self::image(dir.path()));
+    let report = dir.path().join("trivy.json");
+    std::fs::write(&report, TRIVY).unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    let t = Tmux::start(
+        "pkgview",
+        140,
+        44,
+        env!("CARGO_BIN_EXE_layerscope"),
+        &[
+            image.to_str().unwrap(),
+            "--findings-from",
+            report.to_str().unwrap(),
+        ],
+        &[("XDG_CONFIG_HOME", config.to_str().unwrap())],
+    );
+    t.wait_for_all(&["[trivy] HIGH", "L3 package hello 2.10-3"]);
+    // Enter on the vulnerability: the packages view of layer 3, hello selected; Enter again
+    // lists its files in the tree, the first one previewed with its owner's state.
+    t.keys(&["Enter"]);
+    t.wait_for_all(&["Packages · layer 3", "+ dpkg   hello 2.10-3"]);
+    t.keys(&["Enter"]);
+    t.wait_for_all(&[
+        "· files of hello 2.10-3",
+        " hello 2.10-3 · unmodified ",
+        "hello 2.10-3 · unmodified · dpkg package from layer 3",
+    ]);
+    t.quit_cleanly();
 }
