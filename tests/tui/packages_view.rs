@@ -64,6 +64,10 @@ fn token() -> String {
 }
 
 fn image(dir: &Path) -> Arc<Analysis> {
+    image_with(dir, Vec::new())
+}
+
+fn image_with(dir: &Path, extra: Vec<Step>) -> Arc<Analysis> {
     let mut l0 = layer_nodes("dpkg/layer0.tar.gz");
     // The fixture's md5sums were computed from this generated key (tests/fixtures/packages).
     l0.push(
@@ -92,7 +96,7 @@ fn image(dir: &Path) -> Arc<Analysis> {
         ),
     ];
     let spec = ImageSpec {
-        steps,
+        steps: steps.into_iter().chain(extra).collect(),
         ..ImageSpec::default()
     };
     let out = dir.join("pkgs.tar");
@@ -318,10 +322,17 @@ fn owner_and_state_under_the_tree_and_atop_the_preview() {
         s.contains("hello 2.10-3 · unmodified · dpkg package from layer 3"),
         "preview header:\n{s}"
     );
-    assert_eq!(
-        app.loaded().unwrap().preview.doc.as_ref().unwrap().owner,
-        Some(layerscope_core::packages::FileState::Unmodified)
-    );
+    let (id, state) = app
+        .loaded()
+        .unwrap()
+        .preview
+        .doc
+        .as_ref()
+        .unwrap()
+        .owner
+        .unwrap();
+    assert_eq!(a.packages.package(id).name, "hello");
+    assert_eq!(state, layerscope_core::packages::FileState::Unmodified);
 
     // Before the preview worker answers, the state is not guessed (and nothing is read while
     // drawing): the next file's owner shows `checking…`.
@@ -386,8 +397,23 @@ fn masking_holds_in_the_view_and_the_headers() {
     assert_eq!(listed, ["usr/share/demo-keys/moved.txt", KEY_PATH]);
     select_path(&mut app, &a, KEY_PATH.as_bytes());
     let s = text(&app);
-    assert!(s.contains("demo-keys"), "{s}");
-    assert!(s.contains("· unmodified"), "{s}");
+    // Named as of the layer shown: 1.0 was installed then (the model, and the finding, name
+    // 2.0, which owns this file version from the upgrade on), checked against 1.0's md5sums.
+    assert!(
+        s.contains(" demo-keys 1.0 · unmodified "),
+        "tree footer:\n{s}"
+    );
+    assert!(
+        s.contains("demo-keys 1.0 · unmodified · dpkg package from layer 0"),
+        "preview header:\n{s}"
+    );
+    select_layer(&mut app, &a, 1);
+    let s = text(&app);
+    assert!(
+        s.contains("demo-keys 2.0 · unmodified · dpkg package from layer 1"),
+        "{s}"
+    );
+    select_layer(&mut app, &a, 0);
     assert!(
         s.contains("/usr/share/demo-keys/server.key · 411 B · layer 0"),
         "{s}"
@@ -545,4 +571,33 @@ fn e2e_packages_view_owner_and_trivy() {
         "hello 2.10-3 · unmodified · dpkg package from layer 3",
     ]);
     t.quit_cleanly();
+}
+
+#[test]
+fn a_modified_package_file_says_so_and_keeps_its_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = openssh_ed25519_private_key("packages-view-replaced", "builder@ci.example");
+    let a = image_with(
+        dir.path(),
+        vec![Step::layer(
+            "RUN cp /build/key /usr/share/demo-keys/server.key",
+            vec![Node::file(KEY_PATH, other.clone()).mode(0o600)],
+        )],
+    );
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.layer == Some(5) && f.path.is_some_and(|p| a.path_string(p) == KEY_PATH))
+        .unwrap();
+    assert!(!f.vendor && f.severity >= Severity::High);
+    let mut app = ready(&a, 160, 48);
+    select_path(&mut app, &a, KEY_PATH.as_bytes());
+    let s = text(&app);
+    assert!(s.contains(" demo-keys 2.0 · modified "), "{s}");
+    assert!(
+        s.contains("demo-keys 2.0 · modified · dpkg package from layer 1"),
+        "{s}"
+    );
+    let body = other.lines().nth(2).unwrap();
+    assert!(!s.contains(body), "masked:\n{s}");
 }

@@ -136,9 +136,9 @@ pub fn files_of(a: &Analysis, layer: usize, id: PackageId) -> Vec<PathId> {
             .map(|v| a.kind_of(v))
     };
     let mut out: Vec<PathId> = listed
-        .paths
+        .files
         .iter()
-        .copied()
+        .map(|f| f.0)
         .filter(|&p| kind_at(p).is_some_and(|k| k != EntryKind::Dir))
         .collect();
     let mut stack: Vec<PathId> = listed.dirs.clone();

@@ -131,12 +131,15 @@ fn selected_owner(c: &DrawContext) -> Option<String> {
     let a = v.analysis();
     let (l, e) = v.selected_content()?;
     let owner = a.packages.owner(l, e)?;
-    let state = match &v.preview.doc {
-        Some(d) if d.source == Some((l, e)) => d.owner,
-        _ if owner.checksum.is_none() => Some(FileState::Unchecked),
-        _ => None,
+    let (package, state) = match &v.preview.doc {
+        Some(d) if d.source == Some((l, e)) && d.req.layer == v.layer => {
+            let (p, s) = d.owner?;
+            (p, Some(s))
+        }
+        _ if owner.checksum.is_none() => (owner.package, Some(FileState::Unchecked)),
+        _ => (owner.package, None),
     };
-    let p = a.packages.package(owner.package);
+    let p = a.packages.package(package);
     Some(format!(
         "{} {} · {}",
         shown_text(a, &p.name, v.reveal),
@@ -181,14 +184,14 @@ pub(super) fn preview_header(f: &mut Frame, area: Rect, c: &DrawContext, doc: &P
         .get(l)
         .and_then(|x| x.entries.get(e as usize))
         .is_some_and(|x| x.kind.has_content());
-    let text = match a.packages.owner(l, e) {
-        Some(o) => {
-            let p = a.packages.package(o.package);
+    let text = match doc.owner {
+        Some((id, state)) => {
+            let p = a.packages.package(id);
             format!(
                 "{} {} · {} · {} package from layer {}",
                 shown_text(a, &p.name, v.reveal),
                 shown_text(a, &p.version, v.reveal),
-                doc.owner.map_or("checking…", FileState::name),
+                state.name(),
                 p.manager.name(),
                 p.layer
             )

@@ -87,7 +87,8 @@ pub struct Model {
 /// package lists its folder instead (it owns the folder minus nested `node_modules`).
 #[derive(Clone, Debug, Default)]
 pub struct Listed {
-    pub paths: Vec<PathId>,
+    /// Each listed path with the checksum the database records for it.
+    pub files: Vec<(PathId, Option<Checksum>)>,
     pub dirs: Vec<PathId>,
 }
 
@@ -248,7 +249,7 @@ pub fn build(
                                 },
                             );
                             if let Some(l) = &mut listed {
-                                l.paths.push(pid);
+                                l.files.push((pid, f.checksum));
                             }
                         }
                     }
