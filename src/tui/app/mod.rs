@@ -27,7 +27,7 @@ use crate::tui::action::{Action, Cmd, Effect, WorkerMsg};
 use crate::tui::pane::Pane;
 
 pub use loaded::{FindingRow, ListState, Loaded, PreviewState, SearchState};
-pub use packages::{files_of, rows as package_rows, OnlyPaths, PackageRow, PackagesView, RowKind};
+pub use packages::{files_of, OnlyPaths, PackageRow, PackagesView, RowKind};
 pub(crate) use state::Session;
 pub use state::{App, Loading, Overlay, Phase, PromptKind, Ui};
 

@@ -66,7 +66,7 @@ fn sizes_at(a: &Analysis, layer: usize) -> HashMap<PackageId, (u64, u32)> {
 }
 
 /// The rows for `layer`: by kind then name, or largest first when `by_size`.
-pub fn rows(a: &Analysis, layer: usize, all: bool, by_size: bool) -> Vec<PackageRow> {
+pub(crate) fn rows(a: &Analysis, layer: usize, all: bool, by_size: bool) -> Vec<PackageRow> {
     let Some(l) = a.packages.layers.get(layer) else {
         return Vec::new();
     };
