@@ -48,6 +48,7 @@ pub enum Cmd {
     NextChunk,
     PrevChunk,
     Zoom,
+    Packages,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

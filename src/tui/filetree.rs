@@ -55,6 +55,8 @@ pub struct TreeOpts {
     pub toggled: HashSet<PathId>,
     /// First layer of the range shown in aggregated mode (above a hidden base image).
     pub lowest: usize,
+    /// Only these paths (one package's files, from the packages view), with their directories.
+    pub only: Option<crate::tui::app::OnlyPaths>,
 }
 
 impl Default for TreeOpts {
@@ -68,6 +70,7 @@ impl Default for TreeOpts {
             collapse_default: false,
             toggled: HashSet::new(),
             lowest: 0,
+            only: None,
         }
     }
 }
@@ -225,7 +228,8 @@ impl TreeWalk<'_> {
             path_buf.push_str(&String::from_utf8_lossy(a.tree.paths.name(p)).to_lowercase());
             path_buf.contains(self.needle)
         };
-        let mut self_visible = in_range && self.opts.shown.shows(change) && matches;
+        let listed = self.opts.only.as_ref().is_none_or(|o| o.paths.contains(&p));
+        let mut self_visible = in_range && self.opts.shown.shows(change) && matches && listed;
         let mut any_kid = false;
         let mut kid_size = 0u64;
         let mut kid_finding = false;
@@ -285,7 +289,10 @@ fn emit(
     for c in kids {
         let Some(i) = &info[c as usize] else { continue };
         let mut flags = i.flags;
-        let collapsed = flags & F_KIDS != 0 && opts.collapsed(c) && opts.filter.is_empty();
+        let collapsed = flags & F_KIDS != 0
+            && opts.collapsed(c)
+            && opts.filter.is_empty()
+            && opts.only.is_none();
         if collapsed {
             flags |= F_COLLAPSED;
         }

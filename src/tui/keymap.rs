@@ -9,7 +9,7 @@
 //! [tree]
 //! toggle_collapse = "enter"
 //! ```
-//! Sections: global, history, tree, preview, findings, details. Key syntax: `a`, `G`, `?`,
+//! Sections: global, history, tree, preview, findings, details, packages. Key syntax: `a`, `G`, `?`,
 //! `ctrl+a`, `alt+x`, `space`, `ctrl+space`, `enter`, `esc`, `tab`, `backtab`, `up`, `down`,
 //! `left`, `right`, `pgup`, `pgdn`, `home`, `end`, `backspace`, `delete`, `f1`..`f12`.
 
@@ -30,16 +30,19 @@ pub(crate) enum KeyContext {
     Preview,
     Findings,
     Details,
+    /// The packages view (an overlay over the panes).
+    Packages,
 }
 
 impl KeyContext {
-    pub(crate) const ALL: [KeyContext; 6] = [
+    pub(crate) const ALL: [KeyContext; 7] = [
         KeyContext::Global,
         KeyContext::History,
         KeyContext::Tree,
         KeyContext::Preview,
         KeyContext::Findings,
         KeyContext::Details,
+        KeyContext::Packages,
     ];
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -49,6 +52,7 @@ impl KeyContext {
             KeyContext::Preview => "preview",
             KeyContext::Findings => "findings",
             KeyContext::Details => "details",
+            KeyContext::Packages => "packages",
         }
     }
     fn title(self) -> &'static str {
@@ -59,6 +63,7 @@ impl KeyContext {
             KeyContext::Preview => "Preview",
             KeyContext::Findings => "Findings",
             KeyContext::Details => "Layer / image details",
+            KeyContext::Packages => "Packages view",
         }
     }
 }
@@ -231,6 +236,13 @@ const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
         false,
     ),
     (
+        KeyContext::Global,
+        &["P"],
+        Cmd::Packages,
+        "packages this layer installed, upgraded, removed",
+        true,
+    ),
+    (
         KeyContext::History,
         &["enter", "l", "right"],
         Cmd::Open,
@@ -370,6 +382,48 @@ const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
         "reveal/mask secrets",
         true,
     ),
+    (
+        KeyContext::Packages,
+        &["enter"],
+        Cmd::Open,
+        "list the package's files in the tree",
+        true,
+    ),
+    (
+        KeyContext::Packages,
+        &["o", "ctrl+o"],
+        Cmd::SortBySize,
+        "sort by change / size",
+        true,
+    ),
+    (
+        KeyContext::Packages,
+        &["ctrl+l"],
+        Cmd::ToggleAggregated,
+        "this layer's changes / every package present",
+        true,
+    ),
+    (
+        KeyContext::Packages,
+        &["h", "left"],
+        Cmd::Left,
+        "previous layer",
+        false,
+    ),
+    (
+        KeyContext::Packages,
+        &["l", "right"],
+        Cmd::Right,
+        "next layer",
+        true,
+    ),
+    (
+        KeyContext::Packages,
+        &["P", "esc"],
+        Cmd::Cancel,
+        "close",
+        true,
+    ),
 ];
 
 #[derive(Clone, Debug)]
@@ -469,7 +523,12 @@ impl Keymap {
     pub(crate) fn hints(&self, ctx: KeyContext) -> Vec<(String, &'static str)> {
         let label = |b: &Binding| -> &'static str {
             match (b.ctx, b.cmd) {
-                (KeyContext::History, Cmd::Open) => "files",
+                (KeyContext::History | KeyContext::Packages, Cmd::Open) => "files",
+                (KeyContext::Packages, Cmd::ToggleAggregated) => "changes/all",
+                (KeyContext::Packages, Cmd::SortBySize) => "by size",
+                (KeyContext::Packages, Cmd::Right) => "next layer",
+                (KeyContext::Packages, Cmd::Cancel) => "close",
+                (_, Cmd::Packages) => "packages",
                 (_, Cmd::Open) if b.ctx == KeyContext::Findings => "jump",
                 (_, Cmd::Open) => "preview",
                 (_, Cmd::ToggleAggregated) => "layer/all",

@@ -12,6 +12,7 @@ pub mod filetree;
 pub mod key;
 pub mod keymap;
 pub mod model;
+pub mod owner;
 pub mod pane;
 pub mod preview;
 pub mod search;

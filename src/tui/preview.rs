@@ -104,6 +104,12 @@ pub struct PreviewDoc {
     pub source: Option<(usize, u32)>,
     /// Row of `lines` to scroll to.
     pub target_line: Option<usize>,
+    /// The package owning `source` as of the layer shown and whether the file has its bytes
+    /// (None: no package owns it). See `tui::owner`.
+    pub owner: Option<(
+        layerscope_core::packages::PackageId,
+        layerscope_core::packages::FileState,
+    )>,
 }
 
 impl PreviewDoc {
@@ -115,6 +121,7 @@ impl PreviewDoc {
             body: Body::Loading,
             source: None,
             target_line: None,
+            owner: None,
         }
     }
     /// Lines the body takes on screen (for scrolling).
@@ -204,6 +211,7 @@ pub fn build(a: &Analysis, req: &PreviewReq) -> PreviewDoc {
         return doc;
     };
     doc.source = Some((src.layer as usize, src.entry));
+    doc.owner = crate::tui::owner::owner_at(a, req.layer, src.layer as usize, src.entry);
     let kind_label = if entry.kind.has_content() {
         format!(" · {} · layer {}", human(entry.size), src.layer)
     } else {

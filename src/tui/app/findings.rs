@@ -76,6 +76,11 @@ impl Session<'_> {
                 self.jump_to(layer, path, target, fx);
                 self.ui.say(status, false);
             }
+            (None, Some(layer)) if r.ext.package.is_some() => {
+                let (name, version) = r.ext.package.clone().unwrap_or_default();
+                self.open_package(layer, &name, &version);
+                self.ui.say(status, false);
+            }
             _ => self.ui.say(status, true),
         }
     }

@@ -148,6 +148,7 @@ impl Session<'_> {
         v.rebuild();
         if v.row_index(path).is_none() {
             v.tree_opts.filter.clear();
+            v.tree_opts.only = None;
             v.tree_opts.shown = Default::default();
             v.rebuild();
         }

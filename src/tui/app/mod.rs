@@ -16,6 +16,7 @@ mod jump;
 mod loaded;
 mod navigation;
 mod overlays;
+mod packages;
 mod preview;
 mod state;
 mod tree;
@@ -26,6 +27,7 @@ use crate::tui::action::{Action, Cmd, Effect, WorkerMsg};
 use crate::tui::pane::Pane;
 
 pub use loaded::{FindingRow, ListState, Loaded, PreviewState, SearchState};
+pub use packages::{files_of, OnlyPaths, PackageRow, PackagesView, RowKind};
 pub(crate) use state::Session;
 pub use state::{App, Loading, Overlay, Phase, PromptKind, Ui};
 
@@ -154,6 +156,7 @@ impl Session<'_> {
             Cmd::NextChunk | Cmd::PrevChunk => self.chunk(c == Cmd::NextChunk, fx),
             Cmd::Export => self.open_export(),
             Cmd::Explain => self.explain(),
+            Cmd::Packages => self.open_packages(),
             _ => {}
         }
     }

@@ -26,6 +26,9 @@ impl Session<'_> {
 
     /// Esc with no overlay: clears the filter, else leaves the zoom.
     pub(super) fn cancel(&mut self, fx: &mut Vec<Effect>) {
+        if self.clear_package_filter(fx) {
+            return;
+        }
         if !self.loaded.tree_opts.filter.is_empty() {
             self.set_filter(String::new(), fx);
         } else if self.ui.zoom {

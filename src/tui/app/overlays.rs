@@ -26,6 +26,7 @@ pub(super) fn translate(ui: &Ui, ev: &KeyEvent) -> Option<Action> {
         Overlay::None => ui.focus.key_context(),
         // A list of hits: Enter opens one, as in the findings list.
         Overlay::Results { .. } => KeyContext::Findings,
+        Overlay::Packages(_) => KeyContext::Packages,
         _ => KeyContext::Global,
     };
     ui.keymap.lookup(ctx, Key::from_event(ev)).map(Action::Cmd)
@@ -76,6 +77,11 @@ impl App {
             Overlay::Results { .. } => {
                 if let Some(mut s) = self.session() {
                     s.results_cmd(c, fx);
+                }
+            }
+            Overlay::Packages(_) => {
+                if let Some(mut s) = self.session() {
+                    s.packages_cmd(c, fx);
                 }
             }
         }

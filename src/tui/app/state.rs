@@ -106,6 +106,8 @@ pub enum Overlay {
         index: usize,
         scroll: usize,
     },
+    /// The packages view of a layer (see `app::packages`).
+    Packages(Box<super::packages::PackagesView>),
 }
 
 impl Ui {

@@ -161,6 +161,11 @@ pub(super) fn external_place(a: &Analysis, r: &Reconciled) -> String {
     match (r.path, r.layer) {
         (Some(p), Some(l)) => format!("L{l} /{}{line}", a.path_string(p)),
         (Some(p), None) => format!("/{}{line}", a.path_string(p)),
+        // A vulnerable package: the layer that installed that version.
+        (None, Some(l)) if r.ext.package.is_some() => {
+            let (n, v) = r.ext.package.as_ref().map_or(("", ""), |(n, v)| (n, v));
+            format!("L{l} package {} {}", clean(n), clean(v))
+        }
         (None, _) => match (&r.ext.path, &r.ext.location) {
             (Some(p), _) => format!("/{}{line}", clean(p)),
             (None, Some(l)) => clean(l),

@@ -70,5 +70,6 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Overlay::ExplainExternal { index, scroll } => {
             explain::draw_external(f, area, app, *index, *scroll, theme)
         }
+        Overlay::Packages(v) => packages::draw(f, area, app, v, theme),
     }
 }

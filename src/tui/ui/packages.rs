@@ -1,271 +1,211 @@
-//! The packages view of one layer: what its step installed, upgraded and removed, with each
-//! package's size as of that layer; Enter (wired by the app) lists the selected package's files.
+//! The packages view of one layer (an overlay: installed / upgraded / removed, or every package
+//! present, with sizes), and the owner of the selected file under the tree and atop the preview
+//! (`libssl3 3.0.15 · unmodified`). Names and versions come from the image: they are cut by
+//! `secrets::redact` like every other byte of it. Nothing here reads the image: owners come from
+//! the package model, checksum states from the preview worker (`tui::owner`).
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::tui::text::{clean, human, truncate};
+use crate::tui::action::Cmd;
+use crate::tui::app::{App, PackagesView, RowKind};
+use crate::tui::keymap::KeyContext;
+use crate::tui::preview::PreviewDoc;
+use crate::tui::text::{human, line_escape, truncate, width};
 use crate::tui::theme::Theme;
-use crate::tui::ui::widgets::{block, pad};
+use crate::tui::ui::widgets::{block, pad, DrawContext};
 use layerscope_core::analysis::Analysis;
-use layerscope_core::packages::{Manager, PackageId};
-use layerscope_core::paths::PathId;
+use layerscope_core::image::short_created_by;
+use layerscope_core::packages::FileState;
+use layerscope_core::secrets::{redact, shown};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RowKind {
-    Installed,
-    Upgraded,
-    Removed,
+/// Text from a package database as it may be shown: escaped, known secrets masked unless
+/// `reveal`.
+pub(crate) fn shown_text(a: &Analysis, s: &str, reveal: bool) -> String {
+    shown(
+        &redact(s.as_bytes(), 0, &[], &a.known, &line_escape),
+        reveal,
+    )
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PackageRow {
-    pub kind: RowKind,
-    pub package: PackageId,
-    pub manager: Manager,
-    pub name: String,
-    pub version: String,
-    pub old_version: Option<String>,
-    /// Bytes of its files as of this layer (for a removed package: before it).
-    pub size: u64,
-    pub files: u32,
+fn step_of(a: &Analysis, layer: usize, reveal: bool) -> Option<String> {
+    let h = a.layers.get(layer)?.history?;
+    let cb = a.history.get(h)?.created_by.as_deref()?;
+    Some(short_created_by(a.display_text(cb, reveal)))
 }
 
-fn size_at(a: &Analysis, layer: usize, id: PackageId) -> (u64, u32) {
-    a.packages
-        .layers
-        .get(layer)
-        .and_then(|l| l.present.iter().find(|p| p.0 == id))
-        .map_or((0, 0), |p| (p.1, p.2))
-}
-
-/// The rows for `layer`: by kind then name, or largest first when `by_size`.
-pub fn rows(a: &Analysis, layer: usize, by_size: bool) -> Vec<PackageRow> {
-    let Some(l) = a.packages.layers.get(layer) else {
-        return Vec::new();
-    };
-    let row = |kind, id: PackageId, old: Option<PackageId>, at: usize| {
-        let p = a.packages.package(id);
-        let (size, files) = size_at(a, at, id);
-        PackageRow {
-            kind,
-            package: id,
-            manager: p.manager,
-            name: p.name.clone(),
-            version: p.version.clone(),
-            old_version: old.map(|o| a.packages.package(o).version.clone()),
-            size,
-            files,
-        }
-    };
-    let mut out: Vec<PackageRow> = l
-        .installed
-        .iter()
-        .map(|&id| row(RowKind::Installed, id, None, layer))
-        .chain(
-            l.upgraded
-                .iter()
-                .map(|c| row(RowKind::Upgraded, c.new, Some(c.old), layer)),
-        )
-        .chain(
-            l.removed
-                .iter()
-                .map(|&id| row(RowKind::Removed, id, None, layer.saturating_sub(1))),
-        )
-        .collect();
-    if by_size {
-        out.sort_by(|x, y| y.size.cmp(&x.size).then_with(|| x.name.cmp(&y.name)));
-    } else {
-        out.sort_by(|x, y| {
-            (x.kind as u8, &x.name, x.manager).cmp(&(y.kind as u8, &y.name, y.manager))
-        });
+pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, v: &PackagesView, t: &Theme) {
+    let Some(loaded) = app.loaded() else { return };
+    let a = loaded.analysis();
+    let reveal = loaded.reveal;
+    f.render_widget(Clear, area);
+    let mut title = format!(" Packages · layer {}", v.layer);
+    if let Some(step) = step_of(a, v.layer, reveal) {
+        title.push_str(&format!(" · {}", crate::tui::text::clean(&step)));
     }
-    out
-}
-
-/// The paths of a package's files present after `layer`, in path order (for Enter).
-pub fn files_of(a: &Analysis, layer: usize, id: PackageId) -> Vec<PathId> {
-    let mut out = Vec::new();
-    for l in 0..=layer.min(a.layers.len().saturating_sub(1)) {
-        for (e, o) in a.packages.owned(l) {
-            if o.package != id {
-                continue;
-            }
-            let Some(entry) = a.layers[l].entries.get(e as usize) else {
-                continue;
-            };
-            let current = a.tree.state_at(entry.path, layer);
-            if current.is_some_and(|v| v.present() && v.layer as usize == l && v.entry == e) {
-                out.push(entry.path);
-            }
-        }
-    }
-    out.sort_by_key(|&p| a.tree.paths.path(p));
-    out
-}
-
-/// The owner of a file version and its state, for the tree and the preview header
-/// (`libssl3 3.0.15 · unmodified`). Checking the state reads the file's bytes: call it for the
-/// selected file, not for every row.
-pub fn owner_label(a: &Analysis, layer: usize, entry: u32) -> Option<String> {
-    let r = layerscope_core::vendor::file_package(a, layer, entry)?;
-    Some(format!(
-        "{} {} · {}",
-        clean(&r.name),
-        clean(&r.version),
-        r.state.name()
-    ))
-}
-
-/// What the app keeps for the view: the layer shown, its rows, the selection.
-pub struct PackagesView<'a> {
-    pub layer: usize,
-    pub rows: &'a [PackageRow],
-    pub selected: usize,
-    pub focused: bool,
-}
-
-pub fn render(f: &mut Frame, area: Rect, a: &Analysis, v: &PackagesView, theme: &Theme) {
-    let PackagesView {
-        layer,
-        rows,
-        selected,
-        focused,
-    } = *v;
-    let title = format!(" Packages · layer {layer} ({}) ", rows.len());
-    let b = block(title, focused, theme);
-    let inner = b.inner(area);
-    let w = inner.width as usize;
-    let h = inner.height as usize;
-    let mut lines: Vec<Line> = Vec::new();
-    if rows.is_empty() {
-        let why = if a.packages.is_empty() {
-            "no package database in this image"
+    title = truncate(&title, (area.width as usize).saturating_sub(40));
+    title.push_str(&format!(
+        " · {} ({}){} ",
+        if v.all {
+            "every package present"
         } else {
-            "this step changed no package"
-        };
-        lines.push(Line::styled(why, theme.dim));
+            "changed by this step"
+        },
+        v.rows.len(),
+        if v.by_size { " · by size" } else { "" }
+    ));
+    let b = block(title, true, t);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let w = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(l) = a.packages.layers.get(v.layer) {
+        lines.push(Line::styled(
+            truncate(
+                &format!(
+                    "this layer wrote {} in {} package files, {} in {} files no package lists; wasted {}",
+                    human(l.owned_bytes),
+                    l.owned_files,
+                    human(l.unowned_bytes),
+                    l.unowned_files,
+                    human(l.wasted_bytes)
+                ),
+                w,
+            ),
+            t.dim,
+        ));
     }
-    // Keep the selection on screen.
-    let start = selected.saturating_sub(h.saturating_sub(1));
-    for (i, r) in rows.iter().enumerate().skip(start).take(h) {
+    let h = (inner.height as usize).saturating_sub(lines.len());
+    if v.rows.is_empty() {
+        let all = app
+            .ui
+            .keymap
+            .hint(KeyContext::Packages, Cmd::ToggleAggregated);
+        lines.push(Line::styled(
+            format!("this step changed no package ({all}: every package present)"),
+            t.dim,
+        ));
+    }
+    for (i, r) in v.rows.iter().enumerate().skip(v.list.off).take(h) {
         let (mark, style) = match r.kind {
-            RowKind::Installed => ("+", theme.added),
-            RowKind::Upgraded => ("↑", theme.modified),
-            RowKind::Removed => ("-", theme.removed),
+            RowKind::Installed => ("+", t.added),
+            RowKind::Upgraded => ("↑", t.modified),
+            RowKind::Removed => ("-", t.removed),
+            RowKind::Present => (" ", t.unchanged),
         };
         let version = match &r.old_version {
-            Some(o) => format!("{} → {}", clean(o), clean(&r.version)),
-            None => clean(&r.version),
+            Some(o) => format!(
+                "{} → {}",
+                shown_text(a, o, reveal),
+                shown_text(a, &r.version, reveal)
+            ),
+            None => shown_text(a, &r.version, reveal),
         };
-        let size = format!("{:>9}", human(r.size));
-        let text = format!("{} {} {}", r.manager.name(), clean(&r.name), version);
-        let room = w.saturating_sub(size.chars().count() + 3);
+        let right = format!(" {:>6} files {:>9}", r.files, human(r.size));
+        let room = w.saturating_sub(width(&right) + 2);
+        let text = format!(
+            "{:<6} {} {version}",
+            r.manager.name(),
+            shown_text(a, &r.name, reveal)
+        );
         let spans = vec![
             Span::styled(format!("{mark} "), style),
             Span::raw(truncate(&text, room)),
         ];
-        let mut line = pad(spans, room + 2, theme.text);
-        line.spans.push(Span::styled(format!(" {size}"), theme.dim));
-        if i == selected {
-            line = line.style(if focused {
-                theme.selected
-            } else {
-                theme.selected_unfocused
-            });
+        let mut line = pad(spans, room + 2, t.text);
+        line.spans.push(Span::styled(right, t.dim));
+        if i == v.list.sel {
+            line = line.style(t.selected);
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(lines).block(b), area);
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use layerscope_imagegen::{write_image, Compression, ImageSpec, Layout, Node, Step};
+/// The owner of the file version the tree selects and its state: `name version · state`
+/// (`checking…` until the preview worker has compared its bytes).
+fn selected_owner(c: &DrawContext) -> Option<String> {
+    let v = c.loaded;
+    let a = v.analysis();
+    let (l, e) = v.selected_content()?;
+    let owner = a.packages.owner(l, e)?;
+    let (package, state) = match &v.preview.doc {
+        Some(d) if d.source == Some((l, e)) && d.req.layer == v.layer => {
+            let (p, s) = d.owner?;
+            (p, Some(s))
+        }
+        _ if owner.checksum.is_none() => (owner.package, Some(FileState::Unchecked)),
+        _ => (owner.package, None),
+    };
+    let p = a.packages.package(package);
+    Some(format!(
+        "{} {} · {}",
+        shown_text(a, &p.name, v.reveal),
+        shown_text(a, &p.version, v.reveal),
+        state.map_or("checking…", FileState::name)
+    ))
+}
 
-    fn status(pkgs: &[(&str, &str)]) -> Node {
-        let s: String = pkgs
-            .iter()
-            .map(|(n, v)| format!("Package: {n}\nStatus: install ok installed\nVersion: {v}\n\n"))
-            .collect();
-        Node::file("var/lib/dpkg/status", s)
+/// The tree title's part for a narrowing to one package's files (Enter in the packages view).
+pub(super) fn tree_only_title(c: &DrawContext) -> Option<Span<'static>> {
+    let v = c.loaded;
+    let a = v.analysis();
+    let p = a.packages.package(v.tree_opts.only.as_ref()?.package);
+    Some(Span::raw(format!(
+        "· files of {} {} ",
+        shown_text(a, &p.name, v.reveal),
+        shown_text(a, &p.version, v.reveal)
+    )))
+}
+
+/// The tree's block with the selected file's owner on its bottom border.
+pub(super) fn tree_block<'a>(b: Block<'a>, c: &DrawContext) -> Block<'a> {
+    match selected_owner(c) {
+        Some(o) => b.title_bottom(Line::styled(format!(" {o} "), c.theme.title).right_aligned()),
+        None => b,
     }
+}
 
-    #[test]
-    fn rows_files_and_render() {
-        let dir = tempfile::tempdir().unwrap();
-        let spec = ImageSpec {
-            steps: vec![
-                Step::layer(
-                    "RUN apt-get install a b",
-                    vec![
-                        status(&[("a", "1"), ("b", "1")]),
-                        Node::file("var/lib/dpkg/info/a.list", "/usr/bin/a\n"),
-                        Node::file("usr/bin/a", vec![b'x'; 3000]),
-                        Node::file("var/lib/dpkg/info/b.list", "/usr/bin/b\n"),
-                        Node::file("usr/bin/b", "b"),
-                    ],
-                ),
-                Step::layer(
-                    "RUN apt-get upgrade a && apt-get remove b",
-                    vec![
-                        status(&[("a", "2")]),
-                        Node::file("usr/bin/a", vec![b'y'; 5000]),
-                        Node::whiteout("var/lib/dpkg/info/b.list"),
-                        Node::whiteout("usr/bin/b"),
-                    ],
-                ),
-            ],
-            ..ImageSpec::default()
-        };
-        let out = dir.path().join("img.tar");
-        write_image(&spec, Layout::OciArchive, Compression::None, &out).unwrap();
-        let a = layerscope_core::analyze::analyze(&out, &Default::default(), &Default::default())
-            .unwrap();
-        let r = rows(&a, 1, false);
-        assert_eq!(r.len(), 2);
-        assert_eq!((r[0].kind, r[0].name.as_str()), (RowKind::Upgraded, "a"));
-        assert_eq!((r[0].old_version.as_deref(), r[0].size), (Some("1"), 5000));
-        assert_eq!(
-            (r[1].kind, r[1].name.as_str(), r[1].size),
-            (RowKind::Removed, "b", 1)
-        );
-        assert_eq!(rows(&a, 1, true)[0].name, "a", "largest first");
-        let files = files_of(&a, 1, r[0].package);
-        assert_eq!(files.len(), 1);
-        assert_eq!(a.path_string(files[0]), "usr/bin/a");
-        assert!(
-            files_of(&a, 1, r[1].package).is_empty(),
-            "b's files are gone"
-        );
-        let v = a.tree.state_at(files[0], 1).unwrap();
-        assert_eq!(
-            owner_label(&a, v.layer as usize, v.entry).as_deref(),
-            Some("a 2 · unchecked")
-        );
-
-        let backend = ratatui::backend::TestBackend::new(50, 6);
-        let mut term = ratatui::Terminal::new(backend).unwrap();
-        let view = PackagesView {
-            layer: 1,
-            rows: &r,
-            selected: 0,
-            focused: true,
-        };
-        term.draw(|f| render(f, f.area(), &a, &view, &Theme::new(false)))
-            .unwrap();
-        let text: String = term
-            .backend()
-            .buffer()
-            .content()
-            .iter()
-            .map(|c| c.symbol())
-            .collect();
-        assert!(text.contains("Packages · layer 1 (2)"), "{text}");
-        assert!(text.contains("↑ dpkg a 1 → 2"), "{text}");
-        assert!(text.contains("- dpkg b 1"), "{text}");
+/// One line atop the preview naming the package that owns the file shown (or that none does,
+/// in an image with package databases); returns the area left for the body.
+pub(super) fn preview_header(f: &mut Frame, area: Rect, c: &DrawContext, doc: &PreviewDoc) -> Rect {
+    let v = c.loaded;
+    let a = v.analysis();
+    let Some((l, e)) = doc.source else {
+        return area;
+    };
+    if a.packages.is_empty() || area.height < 2 {
+        return area;
     }
+    let is_file = a
+        .layers
+        .get(l)
+        .and_then(|x| x.entries.get(e as usize))
+        .is_some_and(|x| x.kind.has_content());
+    let text = match doc.owner {
+        Some((id, state)) => {
+            let p = a.packages.package(id);
+            format!(
+                "{} {} · {} · {} package from layer {}",
+                shown_text(a, &p.name, v.reveal),
+                shown_text(a, &p.version, v.reveal),
+                state.name(),
+                p.manager.name(),
+                p.layer
+            )
+        }
+        None if is_file => "no package owns this file".to_string(),
+        None => return area,
+    };
+    let r = Rect::new(area.x, area.y, area.width, 1);
+    f.render_widget(
+        Paragraph::new(Line::styled(
+            truncate(&text, area.width as usize),
+            c.theme.title,
+        )),
+        r,
+    );
+    Rect::new(area.x, area.y + 1, area.width, area.height - 1)
 }

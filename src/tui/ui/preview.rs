@@ -53,6 +53,7 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
         area.y += need;
         area.height = area.height.saturating_sub(need);
     }
+    let area = super::packages::preview_header(f, area, c, doc);
     let h = area.height as usize;
     let hs = v.preview.hscroll;
     let scroll = v.preview.scroll;

@@ -47,6 +47,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (km.hint(KeyContext::Findings, Cmd::Cancel), "close"),
             (km.hint(KeyContext::Findings, Cmd::Search), "new search"),
         ],
+        (_, Overlay::Packages(_)) => km.hints(KeyContext::Packages),
         (_, Overlay::Help { .. } | Overlay::Explain { .. } | Overlay::ExplainExternal { .. }) => {
             vec![
                 (g(Cmd::Cancel), "close"),

@@ -54,8 +54,9 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
     if o.sort_by_size {
         title.push(Span::raw("· by size "));
     }
+    title.extend(super::packages::tree_only_title(c));
     let focused = c.app.ui.focus == Pane::Tree;
-    let b = block(Line::from(title), focused, t);
+    let b = super::packages::tree_block(block(Line::from(title), focused, t), c);
     let inner = b.inner(r);
     f.render_widget(b, r);
     let w = inner.width as usize;

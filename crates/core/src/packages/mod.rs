@@ -13,7 +13,9 @@ pub mod python;
 pub mod read;
 pub mod rpm;
 
-pub use model::{build, FileOwner, LayerBlob, LayerPackages, Model, PackageChange, PackageId};
+pub use model::{
+    build, FileOwner, LayerBlob, LayerPackages, Listed, Model, PackageChange, PackageId,
+};
 
 use serde::Serialize;
 

@@ -79,6 +79,17 @@ pub struct Model {
     /// Bytes of each package's file versions that a later layer removed or replaced.
     pub wasted: HashMap<PackageId, u64>,
     pub warnings: Vec<Warning>,
+    /// Per package: the paths its database lists (see `Model::listed`).
+    listed: Vec<Option<Listed>>,
+}
+
+/// The paths one package version's database lists, resolved at the layer it came with; an npm
+/// package lists its folder instead (it owns the folder minus nested `node_modules`).
+#[derive(Clone, Debug, Default)]
+pub struct Listed {
+    /// Each listed path with the checksum the database records for it.
+    pub files: Vec<(PathId, Option<Checksum>)>,
+    pub dirs: Vec<PathId>,
 }
 
 impl Model {
@@ -111,6 +122,12 @@ impl Model {
     }
     pub fn is_empty(&self) -> bool {
         self.packages.is_empty()
+    }
+    /// What a package version lists: its files while it is installed, whichever layer wrote
+    /// them (ownership by file version follows the last package to list a path, so a version
+    /// upgraded later owns none of the files the upgrade did not rewrite).
+    pub fn listed(&self, id: PackageId) -> Option<&Listed> {
+        self.listed.get(id as usize)?.as_ref()
     }
 }
 
@@ -217,8 +234,11 @@ pub fn build(
         if !changed.is_empty() {
             index.clear();
             npm_dirs.clear();
+            model.listed.resize_with(model.packages.len(), || None);
             for list in dbs.values() {
                 for (id, p) in list {
+                    // What a version lists is kept from the layer it came with.
+                    let mut listed = model.listed[*id as usize].is_none().then(Listed::default);
                     for f in &p.files {
                         if let Some(pid) = resolve(tree, entries, &f.path, layer) {
                             index.insert(
@@ -228,12 +248,21 @@ pub fn build(
                                     checksum: f.checksum,
                                 },
                             );
+                            if let Some(l) = &mut listed {
+                                l.files.push((pid, f.checksum));
+                            }
                         }
                     }
                     for d in &p.dirs {
                         if let Some(pid) = tree.paths.lookup(d) {
                             npm_dirs.insert(pid, *id);
+                            if let Some(l) = &mut listed {
+                                l.dirs.push(pid);
+                            }
                         }
+                    }
+                    if listed.is_some() {
+                        model.listed[*id as usize] = listed;
                     }
                 }
             }
