@@ -718,3 +718,51 @@ fn trivy_vulnerability_on_the_installing_layer() {
     assert_eq!(r[1].layer, Some(1), "upgraded to 2.0 by layer 1");
     assert_eq!(r[2].layer, None);
 }
+
+/// `layerscope diff` of two builds: the package lists of the final images compared (added,
+/// removed, upgraded), each placed on the NEW layer that installed it, in the JSON and the text.
+#[test]
+fn compare_reports_packages_added_removed_upgraded() {
+    let d = tempfile::tempdir().unwrap();
+    let steps = dpkg_steps();
+    let old = image(d.path(), "old.tar", steps[..1].to_vec(), false);
+    let new = image(d.path(), "new.tar", steps[..3].to_vec(), false);
+    let cmp = layerscope_core::compare::compare(&old, &new);
+    let p = &cmp.packages;
+    let list = |v: &Vec<_>| -> Vec<String> {
+        let v: &Vec<layerscope_core::compare::PackageChange> = v;
+        v.iter().map(|c| c.name.clone()).collect()
+    };
+    assert_eq!(list(&p.added), vec!["demo-extra"]);
+    assert_eq!(list(&p.removed), vec!["hello"]);
+    assert_eq!(list(&p.upgraded), vec!["demo-keys"]);
+    let up = &p.upgraded[0];
+    assert_eq!(up.old.as_ref().unwrap().version, "1.0");
+    assert_eq!(up.new.as_ref().unwrap().version, "2.0");
+    assert_eq!(
+        up.new.as_ref().unwrap().layer,
+        1,
+        "installed by NEW's step 1"
+    );
+    let json = serde_json::to_value(layerscope_core::compare::report::build(
+        &old, &new, &cmp, false,
+    ))
+    .unwrap();
+    assert_eq!(json["packages"]["upgraded"][0]["old_version"], "1.0");
+    assert_eq!(json["packages"]["upgraded"][0]["new_version"], "2.0");
+    assert_eq!(json["packages"]["upgraded"][0]["layer"], 1);
+    assert_eq!(json["packages"]["removed"][0]["name"], "hello");
+    let text = layerscope_core::compare::report::text(&old, &new, &cmp, false);
+    assert!(
+        text.contains("packages: 1 added, 1 removed, 1 upgraded"),
+        "{text}"
+    );
+    assert!(
+        text.contains("~ dpkg demo-keys 1.0 -> 2.0  layer 1"),
+        "{text}"
+    );
+    // The same image on both sides: no package difference.
+    assert!(layerscope_core::compare::compare(&new, &new)
+        .packages
+        .is_empty());
+}

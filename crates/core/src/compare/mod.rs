@@ -6,11 +6,13 @@
 mod findings;
 mod fs;
 mod history;
+mod packages;
 pub mod report;
 
 pub use findings::{match_findings, FindingDiff, Unchanged};
 pub use fs::{diff_layers, FileChange, FsChange, What};
 pub use history::{align_history, HistoryRow, StepChange};
+pub use packages::{diff_packages, PackageChange, PackageDiff, PackageSide};
 
 use crate::analysis::Analysis;
 
@@ -24,6 +26,8 @@ pub struct Comparison {
     /// Final filesystem of OLD against final filesystem of NEW, in path order.
     pub changes: Vec<FileChange>,
     pub findings: FindingDiff,
+    /// Packages added, removed and upgraded (from the package databases of both final images).
+    pub packages: PackageDiff,
     pub size: (u64, u64),
     pub wasted_bytes: (u64, u64),
     /// Wasted bytes held by each layer (the lower versions a later layer replaced or removed).
@@ -36,6 +40,7 @@ impl Comparison {
         self.changes.is_empty()
             && self.findings.new.is_empty()
             && self.findings.fixed.is_empty()
+            && self.packages.is_empty()
             && self.history.iter().all(|h| h.change == StepChange::Same)
     }
 }
@@ -90,6 +95,7 @@ pub fn compare(old: &Analysis, new: &Analysis) -> Comparison {
         history,
         changes: diff_layers(old, last(old), new, last(new)),
         findings: match_findings(old, new),
+        packages: diff_packages(old, new),
         size: (old.total_size(), new.total_size()),
         wasted_bytes: (old.efficiency.wasted_bytes, new.efficiency.wasted_bytes),
         layer_waste: (layer_waste(old), layer_waste(new)),

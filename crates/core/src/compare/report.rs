@@ -22,8 +22,54 @@ pub struct Report<'a> {
     pub history: Vec<HistoryOut>,
     pub changes: Vec<ChangeOut>,
     pub findings: FindingsOut<'a>,
+    pub packages: PackagesOut<'a>,
     pub size: OldNew,
     pub wasted_bytes: OldNew,
+}
+
+/// `packages`: what the package databases of the two final images say changed.
+#[derive(Serialize)]
+pub struct PackagesOut<'a> {
+    pub added: Vec<PackageChangeOut<'a>>,
+    pub removed: Vec<PackageChangeOut<'a>>,
+    pub upgraded: Vec<PackageChangeOut<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct PackageChangeOut<'a> {
+    pub manager: crate::packages::Manager,
+    pub name: &'a str,
+    pub arch: Option<&'a str>,
+    pub old_version: Option<&'a str>,
+    pub new_version: Option<&'a str>,
+    pub old_size: Option<u64>,
+    pub new_size: Option<u64>,
+    /// The NEW layer and history step that installed the new version.
+    pub layer: Option<usize>,
+    pub history: Option<usize>,
+}
+
+fn package_changes<'a>(
+    new: &'a Analysis,
+    v: &'a [super::packages::PackageChange],
+) -> Vec<PackageChangeOut<'a>> {
+    v.iter()
+        .map(|c| PackageChangeOut {
+            manager: c.manager,
+            name: &c.name,
+            arch: c.arch.as_deref(),
+            old_version: c.old.as_ref().map(|s| s.version.as_str()),
+            new_version: c.new.as_ref().map(|s| s.version.as_str()),
+            old_size: c.old.as_ref().map(|s| s.size),
+            new_size: c.new.as_ref().map(|s| s.size),
+            layer: c.new.as_ref().map(|s| s.layer),
+            history: c
+                .new
+                .as_ref()
+                .and_then(|s| new.layers.get(s.layer))
+                .and_then(|l| l.history),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -124,7 +170,12 @@ pub fn change_out(c: &FileChange) -> ChangeOut {
     }
 }
 
-pub fn build<'a>(old: &'a Analysis, new: &'a Analysis, cmp: &Comparison, show: bool) -> Report<'a> {
+pub fn build<'a>(
+    old: &'a Analysis,
+    new: &'a Analysis,
+    cmp: &'a Comparison,
+    show: bool,
+) -> Report<'a> {
     let history = cmp
         .history
         .iter()
@@ -165,6 +216,11 @@ pub fn build<'a>(old: &'a Analysis, new: &'a Analysis, cmp: &Comparison, show: b
                     hidden_not_fixed: u.hidden_not_fixed(old, new),
                 })
                 .collect(),
+        },
+        packages: PackagesOut {
+            added: package_changes(new, &cmp.packages.added),
+            removed: package_changes(new, &cmp.packages.removed),
+            upgraded: package_changes(new, &cmp.packages.upgraded),
         },
         size: OldNew {
             old: cmp.size.0,
@@ -328,6 +384,38 @@ pub fn text(old: &Analysis, new: &Analysis, cmp: &Comparison, show: bool) -> Str
                 format!(" {what}, ")
             }
         );
+    }
+    let p = &cmp.packages;
+    if !p.is_empty() {
+        let _ = writeln!(
+            s,
+            "packages: {} added, {} removed, {} upgraded",
+            p.added.len(),
+            p.removed.len(),
+            p.upgraded.len()
+        );
+        let esc = |t: &str| crate::paths::escape(t.as_bytes());
+        let version = |v: &Option<super::PackageSide>| {
+            v.as_ref().map(|s| esc(&s.version)).unwrap_or_default()
+        };
+        for (mark, list) in [('+', &p.added), ('-', &p.removed), ('~', &p.upgraded)] {
+            for c in list {
+                let by = c
+                    .new
+                    .as_ref()
+                    .map(|n| {
+                        let h = new.layers.get(n.layer).and_then(|l| l.history);
+                        format!("  layer {} {}", n.layer, step_line(new, h, show))
+                    })
+                    .unwrap_or_default();
+                let v = match (&c.old, &c.new) {
+                    (Some(_), Some(_)) => format!("{} -> {}", version(&c.old), version(&c.new)),
+                    (Some(_), None) => version(&c.old),
+                    _ => version(&c.new),
+                };
+                let _ = writeln!(s, "  {mark} {} {} {v}{by}", c.manager.name(), esc(&c.name));
+            }
+        }
     }
     let f = &cmp.findings;
     let _ = writeln!(
