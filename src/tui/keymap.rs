@@ -230,6 +230,21 @@ const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
         "zoom the focused pane",
         false,
     ),
+    // Secrets and findings are shown in every pane and overlay, so these work everywhere.
+    (
+        KeyContext::Global,
+        &["r"],
+        Cmd::Reveal,
+        "reveal/mask secrets (every pane and overlay)",
+        true,
+    ),
+    (
+        KeyContext::Global,
+        &["e"],
+        Cmd::Explain,
+        "explain the finding here (selected finding, file version, step, layer or config)",
+        true,
+    ),
     (
         KeyContext::History,
         &["enter", "l", "right"],
@@ -301,17 +316,24 @@ const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
         true,
     ),
     (
-        KeyContext::Preview,
-        &["d"],
-        Cmd::ToggleDiff,
-        "content / diff against the previous version",
+        KeyContext::Tree,
+        &["v"],
+        Cmd::Versions,
+        "every version of this path across layers (Enter opens one)",
         true,
     ),
     (
         KeyContext::Preview,
-        &["r"],
-        Cmd::Reveal,
-        "reveal/mask secrets",
+        &["v"],
+        Cmd::Versions,
+        "every version of this path across layers (Enter opens one)",
+        true,
+    ),
+    (
+        KeyContext::Preview,
+        &["d"],
+        Cmd::ToggleDiff,
+        "content / diff against the previous version",
         true,
     ),
     (
@@ -354,20 +376,6 @@ const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
         &["enter"],
         Cmd::Open,
         "jump to the file and the match",
-        true,
-    ),
-    (
-        KeyContext::Findings,
-        &["e"],
-        Cmd::Explain,
-        "explain the finding",
-        true,
-    ),
-    (
-        KeyContext::Findings,
-        &["r"],
-        Cmd::Reveal,
-        "reveal/mask secrets",
         true,
     ),
 ];
@@ -483,6 +491,7 @@ impl Keymap {
                 (_, Cmd::Reveal) => "reveal",
                 (_, Cmd::NextChunk) => "more",
                 (_, Cmd::Explain) => "explain",
+                (_, Cmd::Versions) => "versions",
                 (_, Cmd::NextPane) => "pane",
                 _ => b.desc,
             }

@@ -5,24 +5,14 @@ use layerscope_core::external::Reconciled;
 use layerscope_core::findings::FindingSource;
 
 use super::loaded::{FindingRow, ListState};
-use super::state::{App, Overlay, Session};
+use super::state::{App, Session};
 use crate::tui::action::Effect;
 use crate::tui::pane::Pane;
+use crate::tui::ui::image;
 
 impl Session<'_> {
-    pub(super) fn explain(&mut self) {
-        let v = &*self.loaded;
-        self.ui.overlay = match v.finding_row(v.findings.sel) {
-            Some(FindingRow::Own(f)) => Overlay::Explain {
-                finding: f,
-                scroll: 0,
-            },
-            Some(FindingRow::External(index)) => Overlay::ExplainExternal { index, scroll: 0 },
-            None => return,
-        };
-    }
-
     pub(super) fn jump_to_finding(&mut self, fx: &mut Vec<Effect>) {
+        let image_w = self.areas().get(Pane::Image).width.saturating_sub(2);
         let v = &mut *self.loaded;
         let fi = match v.finding_row(v.findings.sel) {
             Some(FindingRow::Own(fi)) => fi,
@@ -48,7 +38,11 @@ impl Session<'_> {
                     self.move_sel(d, fx);
                 }
             }
-            _ => {
+            (source, _, _, _) => {
+                // Scrolled so the item's section heads the pane.
+                if let Some(row) = image::row_of(v, image_w, source) {
+                    v.image_scroll = row;
+                }
                 self.ui.focus = Pane::Image;
                 self.ui.say(
                     "this secret is in the image config (Env, labels, Cmd): see the Image pane",
