@@ -21,8 +21,14 @@ impl Session<'_> {
         let v = &*self.loaded;
         let m = &v.model;
         let a = &*m.analysis;
-        // The first in display order of the findings that satisfy `keep`.
-        let first = |keep: &dyn Fn(usize) -> bool| m.order.iter().copied().find(|&i| keep(i));
+        // The first in display order of the findings that satisfy `keep` (every place of each
+        // secret's row, not only the one the row shows).
+        let first = |keep: &dyn Fn(usize) -> bool| {
+            m.order
+                .iter()
+                .flat_map(|&r| m.same[r].iter().copied())
+                .find(|&i| keep(i))
+        };
         let found = match self.ui.focus {
             Pane::Findings => {
                 return match v.finding_row(v.findings.sel) {
