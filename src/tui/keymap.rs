@@ -502,10 +502,17 @@ impl Keymap {
             .filter(|b| b.ctx == ctx && b.hint)
             .map(|b| (b.key.display(), label(b)))
             .collect();
+        // A global command the pane binds itself is hinted once, with the pane's key.
+        let own: Vec<Cmd> = self
+            .bindings
+            .iter()
+            .filter(|b| b.ctx == ctx && b.hint)
+            .map(|b| b.cmd)
+            .collect();
         out.extend(
             self.bindings
                 .iter()
-                .filter(|b| b.ctx == KeyContext::Global && b.hint)
+                .filter(|b| b.ctx == KeyContext::Global && b.hint && !own.contains(&b.cmd))
                 .map(|b| (b.key.display(), label(b))),
         );
         out
@@ -558,10 +565,11 @@ impl Keymap {
                     .find(|b| b.cmd == cmd)
                     .map(|b| b.desc)
                     .unwrap_or("(user binding)");
-                let hint = self
-                    .bindings
-                    .iter()
-                    .any(|b| b.ctx == ctx && b.cmd == cmd && b.hint);
+                // A pane's own binding of a global command (`[preview] reveal`) is hinted there
+                // as the global one is.
+                let hint = self.bindings.iter().any(|b| {
+                    (b.ctx == ctx || b.ctx == KeyContext::Global) && b.cmd == cmd && b.hint
+                });
                 self.bindings.retain(|b| !(b.ctx == ctx && b.cmd == cmd));
                 // A key moved to a new command leaves its old one in this context.
                 self.bindings

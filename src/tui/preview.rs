@@ -240,7 +240,7 @@ pub fn build(a: &Analysis, req: &PreviewReq) -> PreviewDoc {
     doc
 }
 
-/// `other versions of this path hold findings: layer 2 (2)`: a clean latest version must not
+/// `findings in other versions: layer 2 (2)`: a clean latest version must not
 /// hide an older one that held secrets.
 fn elsewhere(a: &Analysis, src: &Version) -> Option<String> {
     let mut per_layer: Vec<(usize, usize)> = Vec::new();
@@ -264,15 +264,8 @@ fn elsewhere(a: &Analysis, src: &Version) -> Option<String> {
         .iter()
         .map(|(l, n)| format!("layer {l} ({n})"))
         .collect();
-    let which = if per_layer.len() == 1 {
-        "another version of this path holds"
-    } else {
-        "other versions of this path hold"
-    };
-    Some(format!(
-        "{which} findings: {}; the versions list shows every version",
-        list.join(", ")
-    ))
+    // Short: at 80×24 it shares the pane with the content.
+    Some(format!("findings in other versions: {}", list.join(", ")))
 }
 
 fn is_file(a: &Analysis, v: &Version) -> bool {

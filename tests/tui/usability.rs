@@ -175,7 +175,7 @@ fn a_clean_version_says_that_another_version_has_findings() {
     goto(&mut app, a, "/etc/app/tokens.txt", None);
     assert_eq!(app.loaded().unwrap().layer, 1);
     assert!(
-        banner(&app).contains("another version of this path holds findings: layer 0 (1)"),
+        banner(&app).contains("findings in other versions: layer 0 (1)"),
         "{}",
         banner(&app)
     );

@@ -38,34 +38,50 @@ struct Anchors {
     config: Option<usize>,
 }
 
-/// Cuts a line into rows of at most `w` columns, keeping each piece's style.
+/// Cuts a line into rows of at most `w` columns, at a space where there is one (a word longer
+/// than a row is split), keeping each piece's style.
 fn hard_wrap(line: &Line<'static>, w: usize) -> Vec<Line<'static>> {
-    let mut rows = vec![Vec::new()];
-    let mut used = 0;
-    for span in &line.spans {
-        let mut piece = String::new();
-        for ch in span.content.chars() {
-            let cw = width(ch.encode_utf8(&mut [0; 4]));
-            if used + cw > w && used > 0 {
-                if !piece.is_empty() {
-                    rows.last_mut()
-                        .expect("a row")
-                        .push(Span::styled(std::mem::take(&mut piece), span.style));
-                }
-                rows.push(Vec::new());
-                used = 0;
+    let cells: Vec<(char, ratatui::style::Style)> = line
+        .spans
+        .iter()
+        .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
+        .collect();
+    let cw = |c: char| width(c.encode_utf8(&mut [0; 4]));
+    let mut rows: Vec<&[(char, ratatui::style::Style)]> = Vec::new();
+    let mut start = 0;
+    while start < cells.len() {
+        let mut used = 0;
+        let mut end = start;
+        let mut last_space = None;
+        while end < cells.len() && (used + cw(cells[end].0) <= w || end == start) {
+            if cells[end].0 == ' ' {
+                last_space = Some(end);
             }
-            piece.push(ch);
-            used += cw;
+            used += cw(cells[end].0);
+            end += 1;
         }
-        if !piece.is_empty() {
-            rows.last_mut()
-                .expect("a row")
-                .push(Span::styled(piece, span.style));
+        if end < cells.len() {
+            if let Some(sp) = last_space.filter(|&sp| sp > start) {
+                end = sp + 1;
+            }
         }
+        rows.push(&cells[start..end]);
+        start = end;
+    }
+    if rows.is_empty() {
+        return vec![Line::from(Vec::<Span>::new()).style(line.style)];
     }
     rows.into_iter()
-        .map(|spans| Line::from(spans).style(line.style))
+        .map(|row| {
+            let mut spans: Vec<Span<'static>> = Vec::new();
+            for &(c, st) in row {
+                match spans.last_mut() {
+                    Some(last) if last.style == st => last.content.to_mut().push(c),
+                    _ => spans.push(Span::styled(c.to_string(), st)),
+                }
+            }
+            Line::from(spans).style(line.style)
+        })
         .collect()
 }
 

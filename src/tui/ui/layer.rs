@@ -53,10 +53,7 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
             .map(|s| format!(" · step {s}"))
             .unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::styled(
-                format!("Layer L{} of {}{step}  ", l.index, a.layers.len()),
-                t.title,
-            ),
+            Span::styled(format!("Layer L{}{step}  ", l.index), t.title),
             Span::styled(format!("+{} ", l.added), t.added),
             Span::styled(format!("~{} ", l.modified), t.modified),
             Span::styled(format!("-{} ", l.removed), t.removed),
