@@ -635,3 +635,30 @@ fn explain_lists_every_place_of_the_secret() {
     assert!(s.contains("step 2 L1 · history"), "{s}");
     assert!(s.contains("step 3 L2 · history"), "{s}");
 }
+
+#[test]
+fn enter_again_on_a_secrets_row_opens_its_next_place() {
+    let img = triage();
+    let a = &img.a;
+    let fi = a
+        .findings
+        .iter()
+        .position(|f| f.secret == img.arg_token)
+        .unwrap();
+    let mut app = ready(a, 160, 48);
+    let mut steps = Vec::new();
+    for _ in 0..3 {
+        select_own(&mut app, a, fi);
+        keys(&mut app, a, &["enter"]);
+        assert_eq!(app.ui.focus, Pane::History);
+        let v = app.loaded().unwrap();
+        let row = &v.model.history_rows[v.visible_hist()[v.history.sel]];
+        steps.push(row.history.unwrap());
+    }
+    assert_eq!(steps, [2, 3, 2]);
+    assert!(
+        message(&app).contains("place 1 of 2 of this secret"),
+        "{}",
+        message(&app)
+    );
+}

@@ -6,7 +6,8 @@ use layerscope_core::findings::FindingSource;
 
 use super::loaded::{FindingRow, ListState};
 use super::state::{App, Session};
-use crate::tui::action::Effect;
+use crate::tui::action::{Cmd, Effect};
+use crate::tui::keymap::KeyContext;
 use crate::tui::pane::Pane;
 use crate::tui::ui::image;
 
@@ -14,11 +15,28 @@ impl Session<'_> {
     pub(super) fn jump_to_finding(&mut self, fx: &mut Vec<Effect>) {
         let image_w = self.areas().get(Pane::Image).width.saturating_sub(2);
         let v = &mut *self.loaded;
-        let fi = match v.finding_row(v.findings.sel) {
+        let row_fi = match v.finding_row(v.findings.sel) {
             Some(FindingRow::Own(fi)) => fi,
             Some(FindingRow::External(i)) => return self.jump_to_external(i, fx),
             None => return,
         };
+        // A row stands for every place of its secret: Enter again on the same row opens the
+        // next one.
+        let members = v.model.same[row_fi].clone();
+        let k = match v.next_place {
+            (row, k) if row == v.findings.sel => k % members.len().max(1),
+            _ => 0,
+        };
+        v.next_place = (v.findings.sel, k + 1);
+        let fi = members.get(k).copied().unwrap_or(row_fi);
+        let place_note = (members.len() > 1).then(|| {
+            let key = self.ui.keymap.hint(KeyContext::Findings, Cmd::Open);
+            format!(
+                "place {} of {} of this secret ({key} on its row again opens the next)",
+                k + 1,
+                members.len()
+            )
+        });
         let a = v.model.analysis.clone();
         let f = &a.findings[fi];
         match (f.source, f.layer, f.path, f.history) {
@@ -49,6 +67,13 @@ impl Session<'_> {
                     false,
                 );
             }
+        }
+        if let Some(note) = place_note {
+            let text = match self.ui.message.take() {
+                Some((m, _)) => format!("{note}; {m}"),
+                None => note,
+            };
+            self.ui.say(text, false);
         }
     }
 
