@@ -76,8 +76,9 @@ pub struct RunArgs {
     /// file, the layer that still holds its bytes)
     #[arg(long, value_name = "PATH", conflicts_with_all = ["json", "sarif", "ci"])]
     pub goto: Option<String>,
-    /// With --goto: the layer to open, as an index or a digest / diff_id (sha256:… or a unique
-    /// prefix of at least 6 hex digits)
+    /// With --goto: the layer to open, as an index (`3` or `L3`, the History pane's L column),
+    /// a build step (`step:8`, its STEP column: the layer that step made) or a digest /
+    /// diff_id (sha256:… or a unique prefix of at least 6 hex digits)
     #[arg(long, value_name = "N|DIGEST", requires = "goto")]
     pub layer: Option<String>,
     /// Show another scanner's findings beside layerscope's own, placed in the image and marked
@@ -161,7 +162,8 @@ pub struct ExportArgs {
     pub image: String,
     /// Path of the file inside the image
     pub path: String,
-    /// Layer whose version to write: index, or digest / diff_id (prefix of at least 6 hex digits).
+    /// Layer whose version to write: index (`3` or `L3`), build step (`step:8`), or digest /
+    /// diff_id (prefix of at least 6 hex digits).
     /// Default: the last layer that holds bytes for PATH
     #[arg(long, value_name = "N|DIGEST")]
     pub layer: Option<String>,

@@ -45,6 +45,8 @@ pub enum Cmd {
     ToggleDiff,
     Reveal,
     Explain,
+    /// Every version of the selected path, across layers.
+    Versions,
     NextChunk,
     PrevChunk,
     Zoom,
@@ -92,6 +94,8 @@ pub enum Action {
     /// Text typed into the open prompt.
     Char(char),
     Backspace,
+    /// Ctrl+U in a prompt: clears the line (the export prompt starts filled in).
+    ClearLine,
     Submit,
     Resize(u16, u16),
     Mouse(MouseKind, u16, u16),

@@ -88,6 +88,8 @@ pub(crate) const F_FINDING: u8 = 8;
 pub(crate) const F_KIDS: u8 = 16;
 /// Shown only because something below it is (not itself in the view).
 pub(crate) const F_CONTEXT: u8 = 32;
+/// A file whose shown version is clean while another version of the path has findings.
+pub(crate) const F_ELSEWHERE: u8 = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -130,6 +132,10 @@ pub(crate) fn content_version<'a>(a: &'a Analysis, v: &'a Version) -> Option<&'a
 /// Answers "does this file version hold a finding?" for the `!` marks.
 pub(crate) trait Marks {
     fn marked(&self, layer: usize, entry: u32) -> bool;
+    /// Does any version of this path hold a finding? (For the mark on its clean versions.)
+    fn path_marked(&self, _path: PathId) -> bool {
+        false
+    }
 }
 
 impl Marks for () {
@@ -217,6 +223,9 @@ impl TreeWalk<'_> {
             if sv.entry != NO_ENTRY && self.marks.marked(sv.layer as usize, sv.entry) {
                 flags |= F_FINDING;
             }
+        }
+        if flags & F_FINDING == 0 && !is_dir && self.marks.path_marked(p) {
+            flags |= F_ELSEWHERE;
         }
         let old_len = path_buf.len();
         let matches = if self.needle.is_empty() {

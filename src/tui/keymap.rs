@@ -235,6 +235,21 @@ const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
         "zoom the focused pane",
         false,
     ),
+    // Secrets and findings are shown in every pane and overlay, so these work everywhere.
+    (
+        KeyContext::Global,
+        &["r"],
+        Cmd::Reveal,
+        "reveal/mask secrets (every pane and overlay)",
+        true,
+    ),
+    (
+        KeyContext::Global,
+        &["e"],
+        Cmd::Explain,
+        "explain the finding here (selected finding, file version, step, layer or config)",
+        true,
+    ),
     (
         KeyContext::Global,
         &["P"],
@@ -313,17 +328,24 @@ const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
         true,
     ),
     (
-        KeyContext::Preview,
-        &["d"],
-        Cmd::ToggleDiff,
-        "content / diff against the previous version",
+        KeyContext::Tree,
+        &["v"],
+        Cmd::Versions,
+        "every version of this path across layers (Enter opens one)",
         true,
     ),
     (
         KeyContext::Preview,
-        &["r"],
-        Cmd::Reveal,
-        "reveal/mask secrets",
+        &["v"],
+        Cmd::Versions,
+        "every version of this path across layers (Enter opens one)",
+        true,
+    ),
+    (
+        KeyContext::Preview,
+        &["d"],
+        Cmd::ToggleDiff,
+        "content / diff against the previous version",
         true,
     ),
     (
@@ -366,20 +388,6 @@ const DEFAULTS: &[(KeyContext, &[&str], Cmd, &str, bool)] = &[
         &["enter"],
         Cmd::Open,
         "jump to the file and the match",
-        true,
-    ),
-    (
-        KeyContext::Findings,
-        &["e"],
-        Cmd::Explain,
-        "explain the finding",
-        true,
-    ),
-    (
-        KeyContext::Findings,
-        &["r"],
-        Cmd::Reveal,
-        "reveal/mask secrets",
         true,
     ),
     (
@@ -542,6 +550,7 @@ impl Keymap {
                 (_, Cmd::Reveal) => "reveal",
                 (_, Cmd::NextChunk) => "more",
                 (_, Cmd::Explain) => "explain",
+                (_, Cmd::Versions) => "versions",
                 (_, Cmd::NextPane) => "pane",
                 _ => b.desc,
             }
@@ -552,10 +561,17 @@ impl Keymap {
             .filter(|b| b.ctx == ctx && b.hint)
             .map(|b| (b.key.display(), label(b)))
             .collect();
+        // A global command the pane binds itself is hinted once, with the pane's key.
+        let own: Vec<Cmd> = self
+            .bindings
+            .iter()
+            .filter(|b| b.ctx == ctx && b.hint)
+            .map(|b| b.cmd)
+            .collect();
         out.extend(
             self.bindings
                 .iter()
-                .filter(|b| b.ctx == KeyContext::Global && b.hint)
+                .filter(|b| b.ctx == KeyContext::Global && b.hint && !own.contains(&b.cmd))
                 .map(|b| (b.key.display(), label(b))),
         );
         out
@@ -608,10 +624,11 @@ impl Keymap {
                     .find(|b| b.cmd == cmd)
                     .map(|b| b.desc)
                     .unwrap_or("(user binding)");
-                let hint = self
-                    .bindings
-                    .iter()
-                    .any(|b| b.ctx == ctx && b.cmd == cmd && b.hint);
+                // A pane's own binding of a global command (`[preview] reveal`) is hinted there
+                // as the global one is.
+                let hint = self.bindings.iter().any(|b| {
+                    (b.ctx == ctx || b.ctx == KeyContext::Global) && b.cmd == cmd && b.hint
+                });
                 self.bindings.retain(|b| !(b.ctx == ctx && b.cmd == cmd));
                 // A key moved to a new command leaves its old one in this context.
                 self.bindings

@@ -1,13 +1,14 @@
 //! Data derived once from a finished analysis and shared read-only by the panes: the build steps
 //! in order (history rows), the guessed base-image boundary, and the findings index.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::tui::filetree::Marks;
 use layerscope_core::analysis::Analysis;
 use layerscope_core::findings::FindingSource;
 use layerscope_core::image::parse_rfc3339;
+use layerscope_core::paths::PathId;
 
 /// One row of the history pane: a build step, or a layer no step accounts for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,16 +33,25 @@ pub struct Model {
     pub base_guess: Option<usize>,
     /// Findings per file version (layer, entry) -> indices into the findings list.
     pub by_version: HashMap<(usize, u32), Vec<usize>>,
+    /// Paths with a file finding in any of their versions.
+    pub by_path: HashSet<PathId>,
     /// File findings per layer and history findings per step (for the history badges).
     pub per_layer: Vec<usize>,
     pub per_history: Vec<usize>,
-    /// Findings in display order (severity, then layer).
+    /// One finding per secret (fingerprint) in display order (severity, then layer): the
+    /// findings pane lists one row per secret, wherever it occurs.
     pub order: Vec<usize>,
+    /// For each finding, every finding with its fingerprint (itself included), in the findings'
+    /// order: the places one row stands for.
+    pub same: Vec<Arc<[usize]>>,
 }
 
 impl Marks for Model {
     fn marked(&self, layer: usize, entry: u32) -> bool {
         self.by_version.contains_key(&(layer, entry))
+    }
+    fn path_marked(&self, path: PathId) -> bool {
+        self.by_path.contains(&path)
     }
 }
 
@@ -64,6 +74,12 @@ impl Model {
                 _ => {}
             }
         }
+        let by_path = a
+            .findings
+            .iter()
+            .filter(|f| f.source == FindingSource::File)
+            .filter_map(|f| f.path)
+            .collect();
         let mut order: Vec<usize> = (0..a.findings.len()).collect();
         let key = |i: &usize| {
             let f = &a.findings[*i];
@@ -77,14 +93,20 @@ impl Model {
             )
         };
         order.sort_by_cached_key(key);
+        let same = layerscope_core::report::locations::same_secret(&a.findings);
+        // The first of each secret in display order stands for all its places.
+        let mut seen = std::collections::HashSet::new();
+        order.retain(|&i| seen.insert(a.findings[i].fingerprint.clone()));
         Model {
             analysis: a,
             history_rows: hist,
             base_guess,
             by_version,
+            by_path,
             per_layer,
             per_history,
             order,
+            same,
         }
     }
 

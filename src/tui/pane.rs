@@ -14,14 +14,15 @@ pub enum Pane {
 }
 
 impl Pane {
-    /// Tab order, and the order panes are drawn in.
+    /// Tab order, and the order panes are drawn in: as the screen reads, down the left column
+    /// (History, Layer, Image, Findings), then down the right one (Tree, Preview).
     pub const ORDER: [Pane; 6] = [
         Pane::History,
-        Pane::Tree,
-        Pane::Preview,
-        Pane::Findings,
         Pane::Layer,
         Pane::Image,
+        Pane::Findings,
+        Pane::Tree,
+        Pane::Preview,
     ];
 
     /// The keymap section whose bindings apply while this pane has the focus.

@@ -218,13 +218,24 @@ pub fn build(a: &Analysis, req: &PreviewReq) -> PreviewDoc {
         format!(" · layer {}", src.layer)
     };
     doc.title.push_str(&kind_label);
+    if let Some(note) = elsewhere(a, &src) {
+        doc.banner.push(note);
+    }
     if let Some(desc) = content::describe_non_file(&entry) {
         doc.body = Body::Message(desc);
         return doc;
     }
     if req.diff {
-        doc.body = diff_body(a, &src, &entry);
-        return doc;
+        // With nothing to compare against, the diff mode shows the content under a note
+        // instead of an empty pane.
+        if a.tree.previous(src.path, src.layer as usize).is_some() {
+            doc.body = diff_body(a, &src, &entry);
+            return doc;
+        }
+        doc.banner.push(format!(
+            "no earlier version to diff: layer {} added this file; its content follows",
+            src.layer
+        ));
     }
     let secret = a.secret_spans(src.layer as usize, src.entry);
     match read_text(a, src.layer as usize, &entry, req, &secret) {
@@ -235,6 +246,34 @@ pub fn build(a: &Analysis, req: &PreviewReq) -> PreviewDoc {
         Err(e) => doc.body = Body::Error(e),
     }
     doc
+}
+
+/// `findings in other versions: layer 2 (2)`: a clean latest version must not
+/// hide an older one that held secrets.
+fn elsewhere(a: &Analysis, src: &Version) -> Option<String> {
+    let mut per_layer: Vec<(usize, usize)> = Vec::new();
+    for f in &a.findings {
+        let (Some(p), Some(l)) = (f.path, f.layer) else {
+            continue;
+        };
+        if p != src.path || (l == src.layer as usize && f.entry == Some(src.entry)) {
+            continue;
+        }
+        match per_layer.iter_mut().find(|(x, _)| *x == l) {
+            Some((_, n)) => *n += 1,
+            None => per_layer.push((l, 1)),
+        }
+    }
+    if per_layer.is_empty() {
+        return None;
+    }
+    per_layer.sort_unstable();
+    let list: Vec<String> = per_layer
+        .iter()
+        .map(|(l, n)| format!("layer {l} ({n})"))
+        .collect();
+    // Short: at 80×24 it shares the pane with the content.
+    Some(format!("findings in other versions: {}", list.join(", ")))
 }
 
 fn is_file(a: &Analysis, v: &Version) -> bool {

@@ -126,9 +126,46 @@ pub(crate) fn width(s: &str) -> usize {
     ratatui::text::Span::raw(s).width()
 }
 
+/// Greedy word wrap of `s` into pieces of at most `w` characters (a longer word is split).
+pub(crate) fn wrap(s: &str, w: usize) -> Vec<String> {
+    let w = w.max(8);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        let mut word = word.to_string();
+        while word.chars().count() > w {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            let head: String = word.chars().take(w).collect();
+            word = word.chars().skip(w).collect();
+            out.push(head);
+        }
+        let need = cur.chars().count() + usize::from(!cur.is_empty()) + word.chars().count();
+        if need > w && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(&word);
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_keeps_words_and_splits_long_ones() {
+        assert_eq!(wrap("a bb ccc", 8), vec!["a bb ccc"]);
+        assert_eq!(wrap("aaaa bbbb cccc", 9), vec!["aaaa bbbb", "cccc"]);
+        assert_eq!(wrap("abcdefghijkl", 8), vec!["abcdefgh", "ijkl"]);
+    }
 
     #[test]
     fn modes_and_sizes() {

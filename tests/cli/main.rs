@@ -7,6 +7,7 @@ mod support;
 mod cli_outputs;
 mod compare;
 mod export_cli;
+mod numbering_cli;
 mod registry;
 mod report_outputs;
 mod triage_cli;

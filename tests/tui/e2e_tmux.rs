@@ -26,9 +26,9 @@ fn open_find_the_ghost_preview_it_and_quit_cleanly() {
     // The last layer is selected; go up to the layer that ran `rm`: the deleted secret file
     // shows with the ghost mark (†) and the finding mark (!).
     t.keys(&["k"]);
-    t.wait_for_all(&["Layer 1 of 3", "!† ", ".aws-credentials [ghost]"]);
-    // Into the tree, down to the ghost, open its preview.
-    t.keys(&["Tab", "j", "Enter"]);
+    t.wait_for_all(&["Layer L1 · step", "!† ", ".aws-credentials [ghost]"]);
+    // Into the tree (Enter on a history row), down to the ghost, open its preview.
+    t.keys(&["Enter", "j", "Enter"]);
     let screen = t.wait_for_all(&["ghost: removed in layer 1", "still readable from layer 0"]);
     assert!(
         !screen.contains("AKIAQYLPMN5HFIQR7XYZ"),
@@ -53,8 +53,9 @@ fn demo_findings_jump_banner_reveal() {
         &[],
         &[("XDG_CONFIG_HOME", dir.path().to_str().unwrap())],
     );
-    t.wait_for_all(&["Demo image", "layerscope/demo:latest", "Findings · 13"]);
-    // History -> Tree -> Preview -> Findings; the first finding is the deleted AWS credentials.
+    t.wait_for_all(&["Demo image", "layerscope/demo:latest", "in 13 places"]);
+    // Tab follows the left column: History -> Layer -> Image -> Findings; the first finding is
+    // the deleted AWS credentials.
     t.keys(&["Tab", "Tab", "Tab", "Enter"]);
     let screen = t.wait_for_all(&[
         "/root/.aws/credentials · ",

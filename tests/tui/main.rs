@@ -13,3 +13,4 @@ mod tui_export;
 mod tui_render;
 mod tui_state;
 mod tui_triage;
+mod usability;

@@ -122,7 +122,7 @@ fn layer_and_image_details() {
         select_layer(&mut app, &a, 1);
         let b = render(&app, &color());
         let s = screen(&b);
-        assert!(s.contains("Layer 1 of 3  +0 ~1 -1"), "{s}");
+        assert!(s.contains("Layer L1 · step 2  +0 ~1 -1"), "{s}");
         assert_eq!(style_at(&b, "+0 ").fg, Some(Color::Green));
         assert_eq!(style_at(&b, "~1 ").fg, Some(Color::Yellow));
         assert_eq!(style_at(&b, "-1 ").fg, Some(Color::Red));

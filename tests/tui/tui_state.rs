@@ -345,7 +345,7 @@ fn tab_cycles_panes_and_help_opens() {
         .collect();
     assert_eq!(order, Pane::ORDER.to_vec());
     keys(&mut app, &a, &["backtab"]);
-    assert_eq!(app.ui.focus, Pane::Image);
+    assert_eq!(app.ui.focus, Pane::Preview);
     keys(&mut app, &a, &["?"]);
     assert!(matches!(app.ui.overlay, Overlay::Help { .. }));
     keys(&mut app, &a, &["q"]);

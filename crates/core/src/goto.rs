@@ -27,6 +27,20 @@ pub fn resolve_layer(a: &Analysis, s: &str) -> Result<usize, String> {
     } else {
         format!("the image has {n} layers, 0-{}", n - 1)
     };
+    // The History pane's numbers: `L3` (its L column) is layer 3; `step:8` (its STEP column,
+    // `history` in JSON) is the layer that step made, or for a metadata step the one below it.
+    if let Some(rest) = s
+        .strip_prefix(['L', 'l'])
+        .filter(|r| r.parse::<usize>().is_ok())
+    {
+        return match rest.parse::<usize>() {
+            Ok(i) if i < n => Ok(i),
+            _ => Err(format!("--layer {s}: no such layer ({range})")),
+        };
+    }
+    if let Some(rest) = s.strip_prefix("step:").or_else(|| s.strip_prefix("step ")) {
+        return step_layer(a, rest.trim()).map_err(|e| format!("--layer {s}: {e}"));
+    }
     if let Ok(i) = s.parse::<usize>() {
         if i < n {
             return Ok(i);
@@ -72,6 +86,24 @@ pub fn resolve_layer(a: &Analysis, s: &str) -> Result<usize, String> {
                 .join(", ")
         )),
     }
+}
+
+/// The layer selected by history step `s`: the one it made, else the last one made before it.
+fn step_layer(a: &Analysis, s: &str) -> Result<usize, String> {
+    let steps = a.history.len();
+    let i = s
+        .parse::<usize>()
+        .ok()
+        .filter(|&i| i < steps)
+        .ok_or_else(|| match steps {
+            0 => "the image has no history steps".to_string(),
+            _ => format!("no such step (the history has steps 0-{})", steps - 1),
+        })?;
+    a.history[..=i]
+        .iter()
+        .rev()
+        .find_map(|h| h.layer.filter(|&l| l < a.layers.len()))
+        .ok_or_else(|| format!("step {i} comes before the first layer"))
 }
 
 /// Resolves `--goto PATH [--layer L]`. Without a layer: the last layer that has a version of the

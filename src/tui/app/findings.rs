@@ -5,30 +5,38 @@ use layerscope_core::external::Reconciled;
 use layerscope_core::findings::FindingSource;
 
 use super::loaded::{FindingRow, ListState};
-use super::state::{App, Overlay, Session};
-use crate::tui::action::Effect;
+use super::state::{App, Session};
+use crate::tui::action::{Cmd, Effect};
+use crate::tui::keymap::KeyContext;
 use crate::tui::pane::Pane;
+use crate::tui::ui::image;
 
 impl Session<'_> {
-    pub(super) fn explain(&mut self) {
-        let v = &*self.loaded;
-        self.ui.overlay = match v.finding_row(v.findings.sel) {
-            Some(FindingRow::Own(f)) => Overlay::Explain {
-                finding: f,
-                scroll: 0,
-            },
-            Some(FindingRow::External(index)) => Overlay::ExplainExternal { index, scroll: 0 },
-            None => return,
-        };
-    }
-
     pub(super) fn jump_to_finding(&mut self, fx: &mut Vec<Effect>) {
+        let image_w = self.areas().get(Pane::Image).width.saturating_sub(2);
         let v = &mut *self.loaded;
-        let fi = match v.finding_row(v.findings.sel) {
+        let row_fi = match v.finding_row(v.findings.sel) {
             Some(FindingRow::Own(fi)) => fi,
             Some(FindingRow::External(i)) => return self.jump_to_external(i, fx),
             None => return,
         };
+        // A row stands for every place of its secret: Enter again on the same row opens the
+        // next one.
+        let members = v.model.same[row_fi].clone();
+        let k = match v.next_place {
+            (row, k) if row == v.findings.sel => k % members.len().max(1),
+            _ => 0,
+        };
+        v.next_place = (v.findings.sel, k + 1);
+        let fi = members.get(k).copied().unwrap_or(row_fi);
+        let place_note = (members.len() > 1).then(|| {
+            let key = self.ui.keymap.hint(KeyContext::Findings, Cmd::Open);
+            format!(
+                "place {} of {} of this secret ({key} on its row again opens the next)",
+                k + 1,
+                members.len()
+            )
+        });
         let a = v.model.analysis.clone();
         let f = &a.findings[fi];
         match (f.source, f.layer, f.path, f.history) {
@@ -48,13 +56,24 @@ impl Session<'_> {
                     self.move_sel(d, fx);
                 }
             }
-            _ => {
+            (source, _, _, _) => {
+                // Scrolled so the item's section heads the pane.
+                if let Some(row) = image::row_of(v, image_w, source) {
+                    v.image_scroll = row;
+                }
                 self.ui.focus = Pane::Image;
                 self.ui.say(
                     "this secret is in the image config (Env, labels, Cmd): see the Image pane",
                     false,
                 );
             }
+        }
+        if let Some(note) = place_note {
+            let text = match self.ui.message.take() {
+                Some((m, _)) => format!("{note}; {m}"),
+                None => note,
+            };
+            self.ui.say(text, false);
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use layerscope_core::goto::Goto;
 use layerscope_core::paths::{PathId, ROOT};
 
-use super::loaded::{ListState, SearchState};
+use super::loaded::{ListState, Loaded, SearchState};
 use super::state::{App, Overlay, PromptKind, Session, Ui};
 use crate::tui::action::{Cmd, Effect, ExportFail, ExportReq};
 use crate::tui::pane::Pane;
@@ -162,11 +162,46 @@ impl Session<'_> {
     }
 }
 
+/// Which bytes an export wrote: `/etc/app.conf as of layer 2 (step 4)`, ghosts named as such.
+pub(super) fn version_name(v: &Loaded, req: &ExportReq) -> String {
+    let a = v.analysis();
+    let Some(e) = a
+        .layers
+        .get(req.layer)
+        .and_then(|l| l.entries.get(req.entry as usize))
+    else {
+        return format!("layer {}'s version", req.layer);
+    };
+    let step = a.layers[req.layer]
+        .history
+        .map(|h| format!(" (step {h})"))
+        .unwrap_or_default();
+    let removed = a
+        .tree
+        .superseded_by(e.path, req.layer)
+        .filter(|s| s.change == layerscope_core::tree::Change::Removed)
+        .map(|s| format!(", deleted in layer {}", s.layer))
+        .unwrap_or_default();
+    format!(
+        "/{} as written in layer {}{step}{removed}",
+        crate::tui::text::clean(&a.path_string(e.path)),
+        req.layer
+    )
+}
+
 impl Ui {
     /// An export finished: say where, or ask before overwriting.
-    pub(super) fn on_exported(&mut self, req: ExportReq, result: Result<PathBuf, ExportFail>) {
+    pub(super) fn on_exported(
+        &mut self,
+        req: ExportReq,
+        result: Result<PathBuf, ExportFail>,
+        what: Option<String>,
+    ) {
         match result {
-            Ok(p) => self.say(format!("exported to {}", p.display()), false),
+            Ok(p) => {
+                let what = what.unwrap_or_else(|| format!("layer {}'s version", req.layer));
+                self.say(format!("exported {what} to {}", p.display()), false)
+            }
             Err(f) if f.exists && !req.force => {
                 self.overlay = Overlay::Confirm {
                     req: ExportReq { force: true, ..req },

@@ -100,6 +100,8 @@ pub struct Loaded {
     pub layer_scroll: usize,
     pub image_scroll: usize,
     pub reveal: bool,
+    /// (findings row, place): which place of that row's secret Enter opens next.
+    pub next_place: (usize, usize),
 }
 
 /// Directories with more paths than this start collapsed.
@@ -129,6 +131,7 @@ impl Loaded {
             layer_scroll: 0,
             image_scroll: 0,
             reveal: false,
+            next_place: (usize::MAX, 0),
         };
         // Start on the last layer: the image as it runs.
         let vis = v.visible_hist();

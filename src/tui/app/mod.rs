@@ -11,7 +11,10 @@
 //! goto).
 
 mod findings;
+mod here;
 mod history;
+mod hit_groups;
+mod hscroll;
 mod jump;
 mod loaded;
 mod navigation;
@@ -20,16 +23,19 @@ mod packages;
 mod preview;
 mod state;
 mod tree;
+mod versions;
 
 use crossterm::event::KeyEvent;
 
 use crate::tui::action::{Action, Cmd, Effect, WorkerMsg};
 use crate::tui::pane::Pane;
 
+pub use hit_groups::hit_groups;
 pub use loaded::{FindingRow, ListState, Loaded, PreviewState, SearchState};
 pub use packages::{files_of, OnlyPaths, PackageRow, PackagesView, RowKind};
 pub(crate) use state::Session;
 pub use state::{App, Loading, Overlay, Phase, PromptKind, Ui};
+pub use versions::{other_findings, version_rows, VersionRow};
 
 impl App {
     /// Turns a key into an action: text prompts take raw keys, everything else goes through
@@ -40,7 +46,10 @@ impl App {
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut fx = Vec::new();
-        if matches!(action, Action::Cmd(_) | Action::Char(_) | Action::Submit) {
+        if matches!(
+            action,
+            Action::Cmd(_) | Action::Char(_) | Action::Submit | Action::ClearLine
+        ) {
             self.ui.message = None;
         }
         match action {
@@ -58,7 +67,8 @@ impl App {
                 }
             }
             Action::Char(c) => self.on_char(c, &mut fx),
-            Action::Backspace => self.on_backspace(&mut fx),
+            Action::Backspace => self.on_backspace(false, &mut fx),
+            Action::ClearLine => self.on_backspace(true, &mut fx),
             Action::Submit => self.on_submit(&mut fx),
             Action::Cmd(c) => self.on_cmd(c, &mut fx),
         }
@@ -88,7 +98,10 @@ impl App {
                 }
             }
             WorkerMsg::Loaded(Err(e)) => self.phase = Phase::Failed(e),
-            WorkerMsg::Exported { req, result } => self.ui.on_exported(req, result),
+            WorkerMsg::Exported { req, result } => {
+                let what = self.loaded().map(|v| jump::version_name(v, &req));
+                self.ui.on_exported(req, result, what)
+            }
             msg => {
                 let Some(mut s) = self.session() else { return };
                 match msg {
@@ -157,6 +170,7 @@ impl Session<'_> {
             Cmd::Export => self.open_export(),
             Cmd::Explain => self.explain(),
             Cmd::Packages => self.open_packages(),
+            Cmd::Versions => self.open_versions(),
             _ => {}
         }
     }

@@ -19,9 +19,20 @@ impl Session<'_> {
         self.ui.focus = order[j];
     }
 
+    /// Zoom in or out. Offsets chosen for the old height would leave rows hidden above (or
+    /// blank space below) in the new one: each list scrolls as little as keeps its selection
+    /// in view, and the preview no further than its last line at the bottom.
     pub(super) fn toggle_zoom(&mut self) {
         self.ui.zoom = !self.ui.zoom;
+        let v = &mut *self.loaded;
+        v.history.off = 0;
+        v.tree.off = 0;
+        v.findings.off = 0;
         self.follow_all();
+        let h = self.inner_height(Pane::Preview);
+        let p = &mut self.loaded.preview;
+        let len = p.doc.as_ref().map_or(0, |d| d.body_len());
+        p.scroll = p.scroll.min(len.saturating_sub(h));
     }
 
     /// Esc with no overlay: clears the filter, else leaves the zoom.
@@ -45,7 +56,8 @@ impl Session<'_> {
     /// Keeps every list's selection on screen after a move or a resize.
     pub(super) fn follow_all(&mut self) {
         let th = self.inner_height(Pane::Tree);
-        let hh = self.inner_height(Pane::History);
+        // The history pane's first row is its header.
+        let hh = self.inner_height(Pane::History).saturating_sub(1);
         let fh = self.inner_height(Pane::Findings);
         let v = &mut *self.loaded;
         let hl = v.visible_hist().len();
@@ -112,7 +124,12 @@ impl Session<'_> {
                 if y <= r.y || y >= r.y + r.height.saturating_sub(1) {
                     return;
                 }
-                let row = (y - r.y - 1) as usize;
+                let mut row = (y - r.y - 1) as usize;
+                if pane == Pane::History {
+                    // Below the header row.
+                    let Some(r) = row.checked_sub(1) else { return };
+                    row = r;
+                }
                 let v = &*self.loaded;
                 let (cur, len) = match pane {
                     Pane::History => (v.history, v.visible_hist().len()),
@@ -170,7 +187,7 @@ impl Session<'_> {
                     self.ui.focus = Pane::Preview;
                 }
             }
-            Pane::Preview => self.loaded.preview.hscroll += 8,
+            Pane::Preview => self.preview_right(),
             _ => {}
         }
     }

@@ -7,6 +7,7 @@ use super::state::{App, Overlay, PromptKind, Session, Ui};
 use crate::tui::action::{Action, Cmd, Effect};
 use crate::tui::key::Key;
 use crate::tui::keymap::{self, KeyContext};
+use crate::tui::ui::help;
 
 /// Text prompts take raw keys (only their fixed keys are commands); everything else goes
 /// through the keymap of the focused pane.
@@ -17,6 +18,7 @@ pub(super) fn translate(ui: &Ui, ev: &KeyEvent) -> Option<Action> {
             c if c == keymap::PROMPT_CANCEL.code => Some(Cmd::Cancel.into()),
             c if c == keymap::PROMPT_ACCEPT.code => Some(Action::Submit),
             KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Char('u') if ctrl => Some(Action::ClearLine),
             KeyCode::Char('c') if ctrl => Some(Cmd::Quit.into()),
             KeyCode::Char(c) if !ctrl => Some(Action::Char(c)),
             _ => None,
@@ -25,7 +27,7 @@ pub(super) fn translate(ui: &Ui, ev: &KeyEvent) -> Option<Action> {
     let ctx = match ui.overlay {
         Overlay::None => ui.focus.key_context(),
         // A list of hits: Enter opens one, as in the findings list.
-        Overlay::Results { .. } => KeyContext::Findings,
+        Overlay::Results { .. } | Overlay::Versions { .. } => KeyContext::Findings,
         Overlay::Packages(_) => KeyContext::Packages,
         _ => KeyContext::Global,
     };
@@ -36,6 +38,7 @@ impl App {
     /// A command while an overlay is open: the overlay takes it.
     pub(super) fn overlay_cmd(&mut self, c: Cmd, fx: &mut Vec<Effect>) {
         let loaded = self.loaded().is_some();
+        let status_h = self.status_height();
         let ui = &mut self.ui;
         match &mut ui.overlay {
             Overlay::None => {}
@@ -60,18 +63,34 @@ impl App {
                     fx.push(Effect::Quit);
                 }
             }
-            Overlay::Help { scroll } => match c {
-                Cmd::Down => *scroll += 1,
-                Cmd::Up => *scroll = scroll.saturating_sub(1),
-                Cmd::PageDown => *scroll += 10,
-                Cmd::PageUp => *scroll = scroll.saturating_sub(10),
-                Cmd::Top => *scroll = 0,
-                Cmd::Quit if !loaded => fx.push(Effect::Quit),
-                _ => ui.overlay = Overlay::None,
-            },
+            Overlay::Help { .. } => {
+                let max = help::max_scroll(ui, status_h);
+                let Overlay::Help { scroll } = &mut ui.overlay else {
+                    return;
+                };
+                match c {
+                    Cmd::Down => *scroll += 1,
+                    Cmd::Up => *scroll = scroll.saturating_sub(1),
+                    Cmd::PageDown => *scroll += 10,
+                    Cmd::PageUp => *scroll = scroll.saturating_sub(10),
+                    Cmd::Top => *scroll = 0,
+                    Cmd::Bottom => *scroll = max,
+                    Cmd::Quit if !loaded => fx.push(Effect::Quit),
+                    _ => ui.overlay = Overlay::None,
+                }
+                if let Overlay::Help { scroll } = &mut ui.overlay {
+                    *scroll = (*scroll).min(max);
+                }
+            }
             Overlay::Explain { scroll, .. } | Overlay::ExplainExternal { scroll, .. } => match c {
                 Cmd::Down => *scroll += 1,
                 Cmd::Up => *scroll = scroll.saturating_sub(1),
+                // The overlay shows the secret: reveal it there, and keep the overlay open.
+                Cmd::Reveal => {
+                    if let Some(mut s) = self.session() {
+                        s.toggle_reveal(fx);
+                    }
+                }
                 _ => ui.overlay = Overlay::None,
             },
             Overlay::Results { .. } => {
@@ -82,6 +101,11 @@ impl App {
             Overlay::Packages(_) => {
                 if let Some(mut s) = self.session() {
                     s.packages_cmd(c, fx);
+                }
+            }
+            Overlay::Versions { .. } => {
+                if let Some(mut s) = self.session() {
+                    s.versions_cmd(c, fx);
                 }
             }
         }
@@ -112,9 +136,14 @@ impl App {
         }
     }
 
-    pub(super) fn on_backspace(&mut self, fx: &mut Vec<Effect>) {
+    /// Backspace (one character) or Ctrl+U (`all`).
+    pub(super) fn on_backspace(&mut self, all: bool, fx: &mut Vec<Effect>) {
         if let Overlay::Prompt { kind, text } = &mut self.ui.overlay {
-            text.pop();
+            if all {
+                text.clear();
+            } else {
+                text.pop();
+            }
             if *kind == PromptKind::Filter {
                 let t = text.clone();
                 if let Some(mut s) = self.session() {
@@ -160,7 +189,8 @@ impl Session<'_> {
             return;
         };
         let hits = &self.loaded.search.hits;
-        let len = hits.len();
+        let groups = super::hit_groups(hits);
+        let len = groups.len();
         match c {
             Cmd::Down => list.move_by(1, len),
             Cmd::Up => list.move_by(-1, len),
@@ -169,7 +199,7 @@ impl Session<'_> {
             Cmd::Top => list.sel = 0,
             Cmd::Bottom => list.sel = len.saturating_sub(1),
             Cmd::Open | Cmd::Right => {
-                if let Some(h) = hits.get(list.sel).cloned() {
+                if let Some(h) = groups.get(list.sel).and_then(|g| hits.get(g[0])).cloned() {
                     self.ui.overlay = Overlay::None;
                     self.jump_to(h.layer, h.path, Some(h.offset), fx);
                 }
@@ -178,6 +208,8 @@ impl Session<'_> {
             Cmd::Quit => fx.push(Effect::Quit),
             Cmd::Cancel | Cmd::SearchResults | Cmd::Help => self.ui.overlay = Overlay::None,
             Cmd::Search => self.open_search(),
+            // Hits show masked snippets: reveal them in place.
+            Cmd::Reveal => self.toggle_reveal(fx),
             _ => {}
         }
         let h = (self.ui.height as usize).saturating_sub(8).max(1);

@@ -24,7 +24,11 @@ impl Session<'_> {
             .target_line
             .map(|t| t.saturating_sub(h.saturating_sub(2) / 3))
             .unwrap_or(0);
+        let at_target = doc.target_line.is_some();
         p.doc = Some(doc);
+        if at_target {
+            self.show_target_column();
+        }
     }
 
     /// Asks for the preview of the selected file as it is in the selected layer.

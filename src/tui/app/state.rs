@@ -9,6 +9,7 @@ use std::sync::Arc;
 use ratatui::layout::Rect;
 
 use layerscope_core::layer::PassState;
+use layerscope_core::paths::PathId;
 
 use super::loaded::{ListState, Loaded};
 use crate::tui::action::{Cmd, ExportReq};
@@ -100,6 +101,11 @@ pub enum Overlay {
     Explain {
         finding: usize,
         scroll: usize,
+    },
+    /// Every version of one path across layers (`app/versions.rs`).
+    Versions {
+        path: PathId,
+        list: ListState,
     },
     /// Details of a finding from another scanner's report (index into `Loaded::external`).
     ExplainExternal {

@@ -57,7 +57,12 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, finding: usize, scroll:
         kv("Where", finding_place(a, fd)),
     ];
     if let Some(l) = fd.layer {
-        lines.push(kv("Made by", format!("layer {l}: `{}`", step(l))));
+        let n = a.layers.get(l).and_then(|x| x.history);
+        let made = match n {
+            Some(h) => format!("step {h}, layer L{l}: `{}`", step(l)),
+            None => format!("layer L{l}: `{}`", step(l)),
+        };
+        lines.push(kv("Made by", made));
     }
     let secret = if v.reveal {
         Span::styled(clean(&fd.secret), t.secret_revealed)
@@ -65,6 +70,20 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, finding: usize, scroll:
         Span::styled(clean(&fd.masked), t.secret)
     };
     lines.push(Line::from(vec![Span::styled("Secret: ", t.title), secret]));
+    // Every place of this secret: the findings pane shows them as one row.
+    let members = v.model.same.get(finding).map_or(&[][..], |m| &m[..]);
+    if members.len() > 1 {
+        lines.push(kv("Same secret", format!("{} places", members.len())));
+        for &i in members {
+            if let Some(g) = a.findings.get(i) {
+                lines.push(Line::raw(format!(
+                    "  {} · {}",
+                    finding_place(a, g),
+                    g.status.name()
+                )));
+            }
+        }
+    }
     lines.push(kv("Fingerprint", clean(&fd.fingerprint)));
     lines.push(Line::raw(""));
     if let Some(d) = app.ui.rules.get(&*fd.rule).filter(|d| !d.is_empty()) {

@@ -36,9 +36,7 @@ fn status_style(s: Status, t: &Theme) -> Style {
     }
 }
 
-pub(super) fn summary(c: &DrawContext) -> Vec<Line<'static>> {
-    let a = c.loaded.analysis();
-    let t = c.theme;
+pub(super) fn summary(a: &Analysis, t: &Theme) -> Vec<Line<'static>> {
     let mut spans = vec![Span::styled("Findings: ", t.title)];
     if a.findings.is_empty() {
         spans.push(Span::raw("none"));
@@ -86,25 +84,70 @@ pub(super) fn finding_place(a: &Analysis, f: &Finding) -> String {
             f.path.map(|p| a.path_string(p)).unwrap_or_default(),
             f.line
         ),
-        FindingSource::History => format!("step {}", f.history.unwrap_or(0)),
+        // The numbers of the History pane's STEP and L columns.
+        FindingSource::History => match f.layer {
+            Some(l) => format!("step {} L{l}", f.history.unwrap_or(0)),
+            None => format!("step {}", f.history.unwrap_or(0)),
+        },
         FindingSource::Env => format!("ENV {}", clean(f.key.as_deref().unwrap_or(""))),
         FindingSource::Label => format!("LABEL {}", clean(f.key.as_deref().unwrap_or(""))),
         FindingSource::Config => format!("config {}", clean(f.key.as_deref().unwrap_or(""))),
     }
 }
 
+/// Where one secret is, over all its places: `in steps 8, 19, 21, 24`, `in L2 /app/key +1 more`.
+pub(super) fn group_place(a: &Analysis, members: &[usize]) -> String {
+    let fs: Vec<&Finding> = members.iter().filter_map(|&i| a.findings.get(i)).collect();
+    if fs.len() < 2 {
+        return fs.first().map(|f| finding_place(a, f)).unwrap_or_default();
+    }
+    let mut parts = Vec::new();
+    let steps: Vec<String> = fs
+        .iter()
+        .filter(|f| f.source == FindingSource::History)
+        .filter_map(|f| f.history.map(|h| h.to_string()))
+        .collect();
+    match steps.len() {
+        0 => {}
+        1 => parts.push(format!("step {}", steps[0])),
+        _ => parts.push(format!("steps {}", steps.join(", "))),
+    }
+    let files: Vec<&&Finding> = fs
+        .iter()
+        .filter(|f| f.source == FindingSource::File)
+        .collect();
+    if let Some(first) = files.first() {
+        let more = files.len() - 1;
+        let place = finding_place(a, first);
+        parts.push(if more == 0 {
+            place
+        } else {
+            format!("{place} +{more} more")
+        });
+    }
+    for f in fs
+        .iter()
+        .filter(|f| !matches!(f.source, FindingSource::History | FindingSource::File))
+    {
+        parts.push(finding_place(a, f));
+    }
+    format!("in {}", parts.join(" · "))
+}
+
 pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
     let v = c.loaded;
     let a = v.analysis();
     let t = c.theme;
-    let title = if v.external.is_empty() {
-        format!(" Findings · {} ", a.findings.len())
+    // Rows are secrets: say how many places they stand for when that differs.
+    let count = if v.model.order.len() == a.findings.len() {
+        a.findings.len().to_string()
     } else {
-        format!(
-            " Findings · {} · {} from reports ",
-            a.findings.len(),
-            v.external.len()
-        )
+        format!("{} in {} places", v.model.order.len(), a.findings.len())
+    };
+    let title = if v.external.is_empty() {
+        format!(" Findings · {count} ")
+    } else {
+        format!(" Findings · {count} · {} from reports ", v.external.len())
     };
     let b = block(title, c.focused(Pane::Findings), t);
     let inner = b.inner(r);
@@ -117,7 +160,10 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
     let mut lines = Vec::new();
     for i in (v.findings.off..v.finding_rows()).take(inner.height as usize) {
         let spans = match v.finding_row(i) {
-            Some(FindingRow::Own(fi)) => own_row(a, &a.findings[fi], w, t),
+            Some(FindingRow::Own(fi)) => {
+                let members = v.model.same.get(fi).map_or(&[][..], |m| &m[..]);
+                own_row(a, &a.findings[fi], members, w, t)
+            }
             Some(FindingRow::External(x)) => external_row(a, &v.external[x], w, t),
             None => continue,
         };
@@ -131,9 +177,19 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn own_row(a: &Analysis, fd: &Finding, w: usize, t: &Theme) -> Vec<Span<'static>> {
+fn own_row(
+    a: &Analysis,
+    fd: &Finding,
+    members: &[usize],
+    w: usize,
+    t: &Theme,
+) -> Vec<Span<'static>> {
     let st = fd.status.name();
-    let place = finding_place(a, fd);
+    let place = if members.len() > 1 {
+        group_place(a, members)
+    } else {
+        finding_place(a, fd)
+    };
     let used = 5 + st.len() + 1 + place.chars().count() + 1;
     vec![
         sev_label(fd.severity, t),

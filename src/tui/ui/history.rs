@@ -1,8 +1,9 @@
-//! The history pane: one row per build step, layer size, finding badges, the base image dimmed.
+//! The history pane: a header, then one row per build step with its step and layer numbers,
+//! layer size, finding badges, the base image dimmed.
 
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
@@ -13,13 +14,13 @@ use crate::tui::pane::Pane;
 use crate::tui::text::{clean, human, truncate};
 use crate::tui::ui::widgets::{block, pad, DrawContext};
 
-fn step_text(a: &Analysis, h: Option<usize>, layer: Option<usize>, reveal: bool) -> String {
+fn step_text(a: &Analysis, h: Option<usize>, reveal: bool) -> String {
     match h.and_then(|i| a.history.get(i)) {
         Some(h) => match h.created_by.as_deref().filter(|s| !s.trim().is_empty()) {
             Some(c) => short_created_by(a.display_text(c, reveal)),
             None => clean(h.comment.as_deref().unwrap_or("(no command recorded)")),
         },
-        None => format!("(no history) layer {}", layer.unwrap_or(0)),
+        None => "(no history entry for this layer)".to_string(),
     }
 }
 
@@ -45,39 +46,65 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
         );
         return;
     }
-    let mut lines = Vec::new();
-    for (i, &ri) in vis.iter().enumerate().skip(v.history.off).take(h) {
+    // One numbering everywhere: STEP is the history index (`step 8` in findings, `history`
+    // in JSON), L the layer index (`L3`, `layer` in JSON); a metadata step has no layer.
+    let sized = w >= 36;
+    let lead = if sized { 19 } else { 10 };
+    let mut lines = vec![Line::styled(
+        if sized {
+            format!("{:>4} {:>4} {:>8} COMMAND", "STEP", "L", "SIZE")
+        } else {
+            format!("{:>4} {:>4} COMMAND", "STEP", "L")
+        },
+        c.theme.title,
+    )];
+    for (i, &ri) in vis
+        .iter()
+        .enumerate()
+        .skip(v.history.off)
+        .take(h.saturating_sub(1))
+    {
         let row = &v.model.history_rows[ri];
-        let cmd = step_text(a, row.history, row.layer, v.reveal);
+        let cmd = step_text(a, row.history, v.reveal);
         let n = v.model.row_findings(row);
         let badge = if n > 0 {
             format!("!{n} ")
         } else {
             String::new()
         };
+        let step = row
+            .history
+            .map_or_else(|| "-".to_string(), |s| s.to_string());
         let mut spans = Vec::new();
         let in_base = v.base.is_some_and(|b| row.target <= b && !v.hide_base);
         match row.layer {
             Some(l) => {
                 let idx_style = if in_base { c.theme.dim } else { c.theme.title };
-                spans.push(Span::styled(format!("{l:>2} "), idx_style));
-                spans.push(Span::styled(
-                    format!("{:>8} ", human(a.layers[l].size)),
-                    c.theme.text,
-                ));
-                let room = w.saturating_sub(12 + badge.chars().count());
+                spans.push(Span::styled(format!("{step:>4} "), idx_style));
+                spans.push(Span::styled(format!("{:>4} ", format!("L{l}")), idx_style));
+                if sized {
+                    spans.push(Span::styled(
+                        format!("{:>8} ", human(a.layers[l].size)),
+                        c.theme.text,
+                    ));
+                }
+                let room = w.saturating_sub(lead + badge.chars().count());
                 if n > 0 {
                     spans.push(Span::styled(badge, c.theme.finding));
                 }
                 spans.push(Span::raw(truncate(&cmd, room)));
             }
             None => {
-                spans.push(Span::styled("   ", c.theme.dim));
-                spans.push(Span::styled(format!("{:>8} ", "·"), c.theme.dim));
-                spans.push(Span::styled(
-                    truncate(&cmd, w.saturating_sub(12)),
-                    c.theme.dim,
-                ));
+                spans.push(Span::styled(format!("{step:>4} "), c.theme.dim));
+                spans.push(Span::styled(format!("{:>4} ", "·"), c.theme.dim));
+                if sized {
+                    spans.push(Span::styled(format!("{:>8} ", ""), c.theme.dim));
+                }
+                let room = w.saturating_sub(lead + badge.chars().count());
+                if n > 0 {
+                    spans.push(Span::styled(badge, c.theme.finding));
+                }
+                spans.push(Span::styled(truncate(&cmd, room), c.theme.dim));
             }
         }
         let style = if i == v.history.sel {

@@ -9,6 +9,11 @@ use crate::tui::pane::Pane;
 use crate::tui::text::{clean, human};
 use crate::tui::ui::widgets::{block, DrawContext};
 
+/// A size that wrapping cannot split between number and unit (`2.0 MB`, not `2.0 / MB`).
+fn size(n: u64) -> String {
+    human(n).replace(' ', "\u{a0}")
+}
+
 pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
     let v = c.loaded;
     let a = v.analysis();
@@ -42,15 +47,17 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
     }
     if let Some(l) = a.layers.get(v.layer) {
         let h = l.history.and_then(|i| a.history.get(i));
+        // The History pane's numbers (L column, STEP column).
+        let step = l
+            .history
+            .map(|s| format!(" · step {s}"))
+            .unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::styled(
-                format!("Layer {} of {}  ", l.index, a.layers.len()),
-                t.title,
-            ),
+            Span::styled(format!("Layer L{}{step}  ", l.index), t.title),
             Span::styled(format!("+{} ", l.added), t.added),
             Span::styled(format!("~{} ", l.modified), t.modified),
             Span::styled(format!("-{} ", l.removed), t.removed),
-            Span::raw(format!(" {}", human(l.size))),
+            Span::raw(format!(" {}", size(l.size))),
         ]));
         if l.digest_mismatch() {
             lines.push(Line::styled(
@@ -91,8 +98,8 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
             "Size",
             format!(
                 "{} uncompressed, {} compressed{}",
-                human(l.size),
-                human(l.compressed_size),
+                size(l.size),
+                size(l.compressed_size),
                 match l.compression {
                     Some(layerscope_core::source::Compression::None) | None => String::new(),
                     Some(c) => format!(" ({c:?})").to_lowercase(),

@@ -5,9 +5,9 @@
 
 mod explain;
 mod findings;
-mod help;
+pub(crate) mod help;
 mod history;
-mod image;
+pub(crate) mod image;
 mod layer;
 pub mod layout;
 mod loading;
@@ -17,6 +17,7 @@ mod prompt;
 mod search_results;
 mod status;
 mod tree;
+mod versions;
 mod widgets;
 
 use ratatui::layout::Rect;
@@ -60,10 +61,11 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
 fn overlay(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match &app.ui.overlay {
         Overlay::None => {}
-        Overlay::Help { scroll } => help::draw(f, area, app, *scroll, theme),
+        Overlay::Help { scroll } => help::draw(f, area, &app.ui, *scroll, theme),
         Overlay::Prompt { kind, text } => prompt::draw(f, area, *kind, text, theme),
         Overlay::Confirm { req, message } => prompt::confirm(f, area, req, message, theme),
         Overlay::Results { list } => search_results::draw(f, area, app, *list, theme),
+        Overlay::Versions { path, list } => versions::draw(f, area, app, *path, *list, theme),
         Overlay::Explain { finding, scroll } => {
             explain::draw(f, area, app, *finding, *scroll, theme)
         }

@@ -4,12 +4,12 @@
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::tui::pane::Pane;
 use crate::tui::preview::{Body, DiffKind};
-use crate::tui::text::{clean, human, truncate};
+use crate::tui::text::{clean, human, truncate, wrap};
 use crate::tui::theme::Theme;
 use crate::tui::ui::widgets::{block, DrawContext};
 use layerscope_core::secrets::Piece;
@@ -37,19 +37,16 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
     f.render_widget(b, r);
     let mut area = inner;
     if !doc.banner.is_empty() {
+        // Wrapped here, so the rows reserved are the rows the banner takes.
         let lines: Vec<Line> = doc
             .banner
             .iter()
-            .map(|s| Line::styled(clean(s), t.banner))
+            .flat_map(|s| wrap(&clean(s), area.width as usize))
+            .map(|s| Line::styled(s, t.banner))
             .collect();
-        let need: u16 = doc
-            .banner
-            .iter()
-            .map(|s| (s.chars().count() as u16 / area.width.max(1)) + 1)
-            .sum::<u16>()
-            .min(area.height / 2 + 1);
+        let need = (lines.len() as u16).min(area.height / 2 + 1);
         let br = Rect::new(area.x, area.y, area.width, need);
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), br);
+        f.render_widget(Paragraph::new(lines), br);
         area.y += need;
         area.height = area.height.saturating_sub(need);
     }

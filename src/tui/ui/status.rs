@@ -42,6 +42,13 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (CONFIRM_NO[0].to_string(), "keep"),
         ],
         // The results list takes the findings list's keys.
+        (_, Overlay::Versions { .. }) => vec![
+            (
+                km.hint(KeyContext::Findings, Cmd::Open),
+                "open this version",
+            ),
+            (km.hint(KeyContext::Findings, Cmd::Cancel), "close"),
+        ],
         (_, Overlay::Results { .. }) => vec![
             (km.hint(KeyContext::Findings, Cmd::Open), "jump there"),
             (km.hint(KeyContext::Findings, Cmd::Cancel), "close"),

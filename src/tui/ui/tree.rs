@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use crate::tui::action::Cmd;
 use crate::tui::filetree::{
-    content_version, Row, F_COLLAPSED, F_CONTEXT, F_DIR, F_FINDING, F_GHOST, F_KIDS,
+    content_version, Row, F_COLLAPSED, F_CONTEXT, F_DIR, F_ELSEWHERE, F_FINDING, F_GHOST, F_KIDS,
 };
 use crate::tui::keymap::KeyContext;
 use crate::tui::pane::Pane;
@@ -106,6 +106,8 @@ fn row_spans(c: &DrawContext, row: &Row, w: usize) -> Vec<Span<'static>> {
     let mut spans = Vec::with_capacity(8);
     spans.push(if row.is(F_FINDING) {
         Span::styled("!", t.finding)
+    } else if row.is(F_ELSEWHERE) {
+        Span::styled("◆", t.warning)
     } else {
         Span::raw(" ")
     });
@@ -139,8 +141,9 @@ fn row_spans(c: &DrawContext, row: &Row, w: usize) -> Vec<Span<'static>> {
                     EntryKind::Fifo => 'p',
                     EntryKind::File => '-',
                 };
+                // A directory's size is that of the files shown below it.
                 let size = if row.is(F_DIR) {
-                    String::new()
+                    human(row.size)
                 } else {
                     human(e.size)
                 };
@@ -154,6 +157,9 @@ fn row_spans(c: &DrawContext, row: &Row, w: usize) -> Vec<Span<'static>> {
             None => format!("{:<10} {:>9} {:>8} ", "d---------", "", ""),
         };
         spans.push(Span::styled(attrs, t.dim));
+    } else if c.loaded.tree_opts.sort_by_size {
+        // Sorted by size: the sizes it is sorted by, directories included.
+        spans.push(Span::styled(format!("{:>8} ", human(row.size)), t.dim));
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let indent = "  ".repeat(row.depth as usize);

@@ -4,7 +4,7 @@
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
+use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::tui::app::{App, Loaded};
 use crate::tui::pane::Pane;
@@ -39,8 +39,15 @@ pub(super) fn block<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme
     };
     let mut title: Line = title.into();
     title = title.style(ts);
+    // A thick frame marks the focus without colour (NO_COLOR keeps only modifiers).
+    let kind = if focused {
+        BorderType::Thick
+    } else {
+        BorderType::Plain
+    };
     Block::default()
         .borders(Borders::ALL)
+        .border_type(kind)
         .border_style(bs)
         .title(title)
 }

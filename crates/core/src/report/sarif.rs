@@ -87,7 +87,7 @@ pub fn build(
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let where_ = where_of(a, f);
+            let where_ = where_said(a, f);
             let loc = location(a, f, show_secrets, &mask);
             // The other places of the same secret (same fingerprint), each with its own layer,
             // step and status.
@@ -101,7 +101,7 @@ pub fn build(
                     let mut r = location(a, g, show_secrets, &mask);
                     r["id"] = json!(j);
                     r["message"] = json!({
-                        "text": format!("same secret in {}{}", where_of(a, g), status_note(g))
+                        "text": format!("same secret in {}{}", where_said(a, g), status_note(g))
                     });
                     r
                 })
@@ -161,6 +161,15 @@ fn where_of(a: &Analysis, f: &Finding) -> String {
         (FindingSource::Env, _) => format!("ENV {}", f.key.as_deref().unwrap_or("")),
         (FindingSource::Label, _) => format!("LABEL {}", f.key.as_deref().unwrap_or("")),
         _ => format!("config {}", f.key.as_deref().unwrap_or("")),
+    }
+}
+
+/// The place as a message says it: a history step also names its layer, in the numbers the
+/// TUI's History pane shows (STEP, L). Logical location names keep `where_of`.
+fn where_said(a: &Analysis, f: &Finding) -> String {
+    match (f.source, f.layer) {
+        (FindingSource::History, Some(l)) => format!("{} (layer {l})", where_of(a, f)),
+        _ => where_of(a, f),
     }
 }
 
