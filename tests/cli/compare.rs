@@ -168,6 +168,21 @@ fn diff_json(old: &Path, new: &Path, extra: &[&str]) -> (i32, Value, String) {
     (code, v, err)
 }
 
+fn screen(v: &CompareView, w: u16, h: u16) -> String {
+    let theme = layerscope::tui::theme::Theme::new(false);
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| draw::draw(f, v, &theme)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let mut s = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
 // ---------------------------------------------------------------- core
 
 #[test]

@@ -418,7 +418,7 @@ pub fn to_json(
 
 #[cfg(test)]
 mod tests {
-    use super::parse::clean_path;
+    use super::parse::{clean_path, layer_hint};
     use super::*;
 
     #[test]

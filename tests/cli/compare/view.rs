@@ -2,21 +2,6 @@
 
 use super::*;
 
-fn screen(v: &CompareView, w: u16, h: u16) -> String {
-    let theme = layerscope::tui::theme::Theme::new(false);
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| draw::draw(f, v, &theme)).unwrap();
-    let buf = term.backend().buffer().clone();
-    let mut s = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            s.push_str(buf[(x, y)].symbol());
-        }
-        s.push('\n');
-    }
-    s
-}
-
 fn key(v: &mut CompareView, code: KeyCode) {
     v.key(KeyEvent::new(code, KeyModifiers::NONE));
 }

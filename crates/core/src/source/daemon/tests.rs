@@ -1,3 +1,4 @@
+use super::api::one_line;
 use super::*;
 
 fn r(kind: Option<DaemonKind>, name: &str) -> Option<DaemonRef> {
