@@ -18,6 +18,7 @@ use crate::secrets::Severity;
 use crate::tree::{Change, NO_ENTRY};
 
 mod parse;
+
 pub use parse::parse_report;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

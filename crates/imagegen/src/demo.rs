@@ -15,6 +15,7 @@ use super::{sha256_hex, ImageSpec, Node, Step};
 use std::collections::BTreeMap;
 
 mod expectations;
+
 pub use expectations::{demo_clean_cases, demo_expectations, expected_markdown};
 
 /// Status of a finding, as the secrets engine should report it.

@@ -24,6 +24,7 @@ mod fake_secrets;
 mod images;
 mod layer_writer;
 mod trees;
+
 pub use archives::{
     generate, layer_in_memory, write_docker_legacy, write_oci, LayerCodec, Written, IMAGES,
 };

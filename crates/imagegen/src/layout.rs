@@ -13,6 +13,7 @@ mod docker;
 mod entries;
 mod names;
 mod oci;
+
 use build::groups;
 use docker::{docker_archive_containers, docker_legacy};
 use entries::{entries_to_dir, entries_to_tar, Entry};

@@ -1,4 +1,5 @@
-//! A real minbase root: every file owner and state as `dpkg-query` reports it.
+//! A Debian bookworm minbase root with its real dpkg database: every file owner as `dpkg-query`
+//! reports it.
 
 use super::*;
 

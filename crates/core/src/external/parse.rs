@@ -19,14 +19,14 @@ pub(super) fn s(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
 
-pub(super) fn str_at(v: &Value, ptr: &str) -> Option<String> {
+fn str_at(v: &Value, ptr: &str) -> Option<String> {
     v.pointer(ptr)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
 }
 
-pub(super) fn line_of(v: Option<&Value>) -> Option<u32> {
+fn line_of(v: Option<&Value>) -> Option<u32> {
     v.and_then(Value::as_u64)
         .and_then(|l| u32::try_from(l).ok())
         .filter(|&l| l > 0)
@@ -57,7 +57,7 @@ pub(super) fn layer_hint(raw: &str) -> Option<String> {
         .map(|h| h.to_ascii_lowercase())
 }
 
-pub(super) fn percent_decode(p: &str) -> String {
+fn percent_decode(p: &str) -> String {
     let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let b = p.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -76,7 +76,7 @@ pub(super) fn percent_decode(p: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-pub(super) fn is_kingfisher_item(i: &Value) -> bool {
+fn is_kingfisher_item(i: &Value) -> bool {
     i.get("finding").is_some_and(Value::is_object) && i.get("rule").is_some_and(Value::is_object)
 }
 
@@ -129,7 +129,7 @@ pub fn parse_report(text: &str) -> Result<(&'static str, Vec<ExternalFinding>), 
     Err("not a Trivy JSON, SARIF or Kingfisher JSON report".into())
 }
 
-pub(super) fn parse_trivy(v: &Value) -> Vec<ExternalFinding> {
+fn parse_trivy(v: &Value) -> Vec<ExternalFinding> {
     let mut out = Vec::new();
     for r in v
         .get("Results")
@@ -190,7 +190,7 @@ pub(super) fn parse_trivy(v: &Value) -> Vec<ExternalFinding> {
     out
 }
 
-pub(super) fn parse_sarif(v: &Value) -> Vec<ExternalFinding> {
+fn parse_sarif(v: &Value) -> Vec<ExternalFinding> {
     let mut out = Vec::new();
     for run in v
         .get("runs")
@@ -247,7 +247,7 @@ pub(super) fn parse_sarif(v: &Value) -> Vec<ExternalFinding> {
     out
 }
 
-pub(super) fn parse_kingfisher(items: &[Value]) -> Vec<ExternalFinding> {
+fn parse_kingfisher(items: &[Value]) -> Vec<ExternalFinding> {
     items
         .iter()
         .map(|i| {

@@ -16,6 +16,7 @@ use crate::paths::{PathId, ROOT};
 use crate::tree::{Tree, NO_ENTRY};
 
 mod builder;
+
 pub use builder::build;
 
 pub type PackageId = u32;

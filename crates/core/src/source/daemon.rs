@@ -9,6 +9,7 @@
 //! The HTTP client is the small blocking one in [`http`]: three `GET`s over a unix socket do not
 //! justify an async runtime.
 
+mod api;
 pub mod endpoint;
 mod http;
 
@@ -21,10 +22,8 @@ use std::time::Duration;
 pub use endpoint::{Candidate, Endpoint, Env};
 pub use http::ChunkedReader;
 
-use http::Stream;
-
-mod api;
 use api::{api_error, connect, is_api_version, request, send, stream_error, trailing_stream_error};
+use http::Stream;
 
 /// Which daemon.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

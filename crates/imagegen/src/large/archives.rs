@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-pub(super) fn config_json(layers: &[Layer]) -> Vec<u8> {
+fn config_json(layers: &[Layer]) -> Vec<u8> {
     let mut history = vec![];
     for (i, l) in layers.iter().enumerate() {
         if i == 1 {
@@ -52,11 +52,7 @@ pub(super) fn config_json(layers: &[Layer]) -> Vec<u8> {
 
 use crate::sha256_hex;
 
-pub(super) fn append_bytes<W: Write>(
-    b: &mut tar::Builder<W>,
-    path: &str,
-    data: &[u8],
-) -> io::Result<()> {
+fn append_bytes<W: Write>(b: &mut tar::Builder<W>, path: &str, data: &[u8]) -> io::Result<()> {
     let mut h = tar::Header::new_ustar();
     h.set_entry_type(tar::EntryType::Regular);
     h.set_mode(0o644);
@@ -65,11 +61,7 @@ pub(super) fn append_bytes<W: Write>(
     b.append_data(&mut h, path, data)
 }
 
-pub(super) fn append_file<W: Write>(
-    b: &mut tar::Builder<W>,
-    path: &str,
-    file: &Path,
-) -> io::Result<()> {
+fn append_file<W: Write>(b: &mut tar::Builder<W>, path: &str, file: &Path) -> io::Result<()> {
     let f = File::open(file)?;
     let len = f.metadata()?.len();
     let mut h = tar::Header::new_ustar();
@@ -80,7 +72,7 @@ pub(super) fn append_file<W: Write>(
     b.append_data(&mut h, path, io::BufReader::with_capacity(1 << 20, f))
 }
 
-pub(super) fn append_dir<W: Write>(b: &mut tar::Builder<W>, path: &str) -> io::Result<()> {
+fn append_dir<W: Write>(b: &mut tar::Builder<W>, path: &str) -> io::Result<()> {
     let mut h = tar::Header::new_ustar();
     h.set_entry_type(tar::EntryType::Directory);
     h.set_mode(0o755);
@@ -97,7 +89,7 @@ pub(super) fn create(out: &Path) -> io::Result<tar::Builder<BufWriter<File>>> {
     )))
 }
 
-pub(super) fn commit(b: tar::Builder<BufWriter<File>>, out: &Path) -> io::Result<()> {
+fn commit(b: tar::Builder<BufWriter<File>>, out: &Path) -> io::Result<()> {
     let mut w = b.into_inner()?;
     w.flush()?;
     drop(w);
@@ -153,7 +145,7 @@ pub enum LayerCodec {
 
 /// Compresses each layer into a blob file (in parallel, one thread per layer up to `threads`);
 /// returns (blob path, digest hex, size).
-pub(super) fn blobs(
+fn blobs(
     layers: &[Layer],
     codec: LayerCodec,
     p: &Params,
@@ -181,11 +173,7 @@ pub(super) fn blobs(
         .collect()
 }
 
-pub(super) fn blob_one(
-    l: &Layer,
-    codec: LayerCodec,
-    p: &Params,
-) -> io::Result<(PathBuf, String, u64)> {
+fn blob_one(l: &Layer, codec: LayerCodec, p: &Params) -> io::Result<(PathBuf, String, u64)> {
     if codec == LayerCodec::None {
         let len = std::fs::metadata(&l.tar)?.len();
         return Ok((l.tar.clone(), l.diff_id.clone(), len));

@@ -3,7 +3,7 @@
 use crate::fake::Rng;
 use std::io::{self, Read};
 
-pub(super) const WORDS: &[&str] = &[
+const WORDS: &[&str] = &[
     "the",
     "of",
     "and",
@@ -183,7 +183,7 @@ impl<'a> Content<'a> {
         self.plant = Some((offset, bytes));
         self
     }
-    pub(super) fn next_block(&mut self) {
+    fn next_block(&mut self) {
         const B: usize = 4096;
         self.block.resize(B, 0);
         self.block_pos = 0;

@@ -30,7 +30,7 @@ impl Default for Params {
 }
 
 impl Params {
-    pub(super) fn n(&self, full: u64) -> u64 {
+    fn n(&self, full: u64) -> u64 {
         ((full as f64 * self.scale).round() as u64).max(1)
     }
 }
@@ -44,7 +44,7 @@ pub struct Layer {
     pub files: u64,
 }
 
-pub(super) fn write_layer(
+fn write_layer(
     dir: &Path,
     i: usize,
     corpus: &Corpus,

@@ -62,7 +62,7 @@ impl<'c, W: Write> LayerWriter<'c, W> {
         }
     }
 
-    pub(super) fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
+    fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(kind);
         h.set_mode(mode);
@@ -73,7 +73,7 @@ impl<'c, W: Write> LayerWriter<'c, W> {
         h
     }
 
-    pub(super) fn parents(&mut self, path: &str) -> io::Result<()> {
+    fn parents(&mut self, path: &str) -> io::Result<()> {
         let mut end = 0;
         while let Some(i) = path[end..].find('/') {
             let dir = &path[..end + i];

@@ -19,7 +19,7 @@ pub struct TreeSpec {
     pub files_per_dir: (u64, u64),
 }
 
-pub(super) const SYLLABLES: &[&str] = &[
+const SYLLABLES: &[&str] = &[
     "ab", "co", "de", "ex", "fu", "gi", "ha", "in", "jo", "ka", "lo", "mi", "nu", "op", "py", "qu",
     "re", "st", "tu", "ur", "vi", "wa", "xy", "yo", "ze", "util", "core", "lib", "io", "http",
     "json", "yaml", "log", "net", "web", "cli", "api", "db", "sql", "test", "async",

@@ -25,7 +25,7 @@ pub(super) struct Built {
     pub(super) layers: Vec<BuiltLayer>,
 }
 
-pub(super) fn epoch_of(s: &str) -> u64 {
+fn epoch_of(s: &str) -> u64 {
     parse_rfc3339(s).unwrap_or(DEFAULT_MTIME)
 }
 

@@ -153,7 +153,7 @@ pub(super) fn written(b: &Built) -> WrittenImage {
 }
 
 /// Chain IDs (OCI `ChainID`), as `sha256:<hex>`.
-pub(super) fn chain_ids(b: &Built) -> Vec<String> {
+fn chain_ids(b: &Built) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for l in &b.layers {
         let next = match out.last() {

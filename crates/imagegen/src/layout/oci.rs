@@ -19,12 +19,12 @@ pub(super) enum Flavor {
     OciArchive,
 }
 
-pub(super) struct ManifestOut {
-    pub(super) digest: String,
-    pub(super) size: u64,
+struct ManifestOut {
+    digest: String,
+    size: u64,
 }
 
-pub(super) fn put_image(
+fn put_image(
     blobs: &mut Blobs,
     b: &Built,
     c: Compression,
@@ -83,7 +83,7 @@ pub(super) fn put_image(
     ManifestOut { digest, size }
 }
 
-pub(super) fn ref_annotations(flavor: Flavor, name: &str) -> BTreeMap<String, String> {
+fn ref_annotations(flavor: Flavor, name: &str) -> BTreeMap<String, String> {
     let mut a = BTreeMap::new();
     if name.is_empty() {
         return a;

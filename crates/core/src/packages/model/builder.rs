@@ -16,14 +16,14 @@ use crate::tree::{Change, Tree, NO_ENTRY};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-pub(super) fn may_be_db_dir(tree: &Tree, p: PathId) -> bool {
+fn may_be_db_dir(tree: &Tree, p: PathId) -> bool {
     tree.paths
         .parent(p)
         .is_some_and(|d| tree.paths.name(d) == b"status.d")
 }
 
 /// One parsed database file version, shared by every layer that still has it.
-pub(super) enum Parsed {
+enum Parsed {
     Status(Vec<dpkg::Stanza>),
     List(Vec<Vec<u8>>),
     Md5(Vec<crate::packages::ListedFile>),
@@ -32,18 +32,18 @@ pub(super) enum Parsed {
 }
 
 /// Parses one file: (path, bytes, name for messages, warnings).
-pub(super) type ParseFn<'a> = dyn Fn(&[u8], &[u8], &str, &mut Vec<String>) -> Parsed + 'a;
+type ParseFn<'a> = dyn Fn(&[u8], &[u8], &str, &mut Vec<String>) -> Parsed + 'a;
 
 /// What identifies "the same package" from one layer to the next.
-pub(super) type Identity = (Manager, String, Option<String>, Vec<u8>);
+type Identity = (Manager, String, Option<String>, Vec<u8>);
 
-pub(super) struct Builder<'a> {
-    pub(super) tree: &'a Tree,
-    pub(super) entries: &'a [&'a [Entry]],
-    pub(super) blobs: &'a [LayerBlob<'a>],
-    pub(super) captured: Option<&'a crate::packages::capture::Captured>,
-    pub(super) cache: HashMap<(u16, u32), Rc<Parsed>>,
-    pub(super) warnings: Vec<Warning>,
+struct Builder<'a> {
+    tree: &'a Tree,
+    entries: &'a [&'a [Entry]],
+    blobs: &'a [LayerBlob<'a>],
+    captured: Option<&'a crate::packages::capture::Captured>,
+    cache: HashMap<(u16, u32), Rc<Parsed>>,
+    warnings: Vec<Warning>,
 }
 
 /// Builds the package model. `entries[i]` and `blobs[i]` describe layer `i`.
@@ -147,7 +147,7 @@ pub fn build(
     model
 }
 
-pub(super) fn identity(p: &PackageInfo) -> Identity {
+fn identity(p: &PackageInfo) -> Identity {
     let scope = match p.manager {
         Manager::Python | Manager::Npm => split(p.db.as_bytes()).0.to_vec(),
         _ => Vec::new(),
@@ -156,14 +156,14 @@ pub(super) fn identity(p: &PackageInfo) -> Identity {
 }
 
 /// Python and npm packages are "the same" within one folder of packages.
-pub(super) fn scope(key: &DbKey) -> Vec<u8> {
+fn scope(key: &DbKey) -> Vec<u8> {
     match key {
         DbKey::Python(d) | DbKey::Npm(d) => split(d).0.to_vec(),
         _ => Vec::new(),
     }
 }
 
-pub(super) fn fold_moves(
+fn fold_moves(
     model: &mut Model,
     layer: usize,
     dbs: &mut BTreeMap<DbKey, Vec<(PackageId, Rc<Package>)>>,
@@ -216,7 +216,7 @@ pub(super) fn fold_moves(
 
 impl Builder<'_> {
     /// Databases with a file written or removed by `layer`.
-    pub(super) fn changed_dbs(&self, layer: usize) -> Vec<DbKey> {
+    fn changed_dbs(&self, layer: usize) -> Vec<DbKey> {
         let mut keys: Vec<DbKey> = self
             .tree
             .layer_versions(layer)
@@ -230,7 +230,7 @@ impl Builder<'_> {
     }
 
     /// The present version of `path` at `layer` when it is a regular file.
-    pub(super) fn file_at(&self, p: PathId, layer: usize) -> Option<(u16, u32)> {
+    fn file_at(&self, p: PathId, layer: usize) -> Option<(u16, u32)> {
         let v = self
             .tree
             .state_at(p, layer)
@@ -240,7 +240,7 @@ impl Builder<'_> {
     }
 
     /// Reads and parses these file versions (each once across the whole image).
-    pub(super) fn load(&mut self, wanted: &[(u16, u32)], parse: &ParseFn) -> Vec<Rc<Parsed>> {
+    fn load(&mut self, wanted: &[(u16, u32)], parse: &ParseFn) -> Vec<Rc<Parsed>> {
         let mut by_layer: BTreeMap<u16, Vec<u32>> = BTreeMap::new();
         for &(l, e) in wanted {
             if !self.cache.contains_key(&(l, e)) {
@@ -306,7 +306,7 @@ impl Builder<'_> {
         wanted.iter().map(|k| self.cache[k].clone()).collect()
     }
 
-    pub(super) fn warn(&mut self, m: String) {
+    fn warn(&mut self, m: String) {
         // One malformed database must not flood the report.
         const MAX: usize = 200;
         if self.warnings.len() < MAX {
@@ -315,7 +315,7 @@ impl Builder<'_> {
     }
 
     /// The packages one database holds at `layer`: (manager, database path, package).
-    pub(super) fn read_db(&mut self, key: &DbKey, layer: usize) -> Vec<(Manager, String, Package)> {
+    fn read_db(&mut self, key: &DbKey, layer: usize) -> Vec<(Manager, String, Package)> {
         match key {
             DbKey::Dpkg => self.read_dpkg(layer),
             DbKey::Apk => {
@@ -388,7 +388,7 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn children_at(&self, dir: &[u8], layer: usize) -> Vec<(PathId, (u16, u32))> {
+    fn children_at(&self, dir: &[u8], layer: usize) -> Vec<(PathId, (u16, u32))> {
         let Some(d) = self.tree.paths.lookup(dir) else {
             return Vec::new();
         };
@@ -399,7 +399,7 @@ impl Builder<'_> {
             .collect()
     }
 
-    pub(super) fn read_dpkg(&mut self, layer: usize) -> Vec<(Manager, String, Package)> {
+    fn read_dpkg(&mut self, layer: usize) -> Vec<(Manager, String, Package)> {
         let mut stanzas = Vec::new();
         let mut db = "var/lib/dpkg/status".to_string();
         let status = self
@@ -462,11 +462,7 @@ impl Builder<'_> {
             .collect()
     }
 
-    pub(super) fn read_python(
-        &mut self,
-        dir: &[u8],
-        layer: usize,
-    ) -> Vec<(Manager, String, Package)> {
+    fn read_python(&mut self, dir: &[u8], layer: usize) -> Vec<(Manager, String, Package)> {
         let egg = dir.ends_with(b".egg-info");
         let (meta, list) = if egg {
             (&b"PKG-INFO"[..], &b"installed-files.txt"[..])
@@ -518,7 +514,7 @@ impl Builder<'_> {
             .collect()
     }
 
-    pub(super) fn read_rpm(&mut self, dir: &str, layer: usize) -> Vec<(Manager, String, Package)> {
+    fn read_rpm(&mut self, dir: &str, layer: usize) -> Vec<(Manager, String, Package)> {
         let files = self.children_at(dir.as_bytes(), layer);
         let names: Vec<Vec<u8>> = files
             .iter()
@@ -553,7 +549,7 @@ impl Builder<'_> {
     }
 
     /// Owners for the file versions whose last layer is the current one.
-    pub(super) fn attribute(
+    fn attribute(
         &self,
         model: &mut Model,
         due: &[Due],

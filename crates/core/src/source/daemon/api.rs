@@ -77,7 +77,7 @@ pub(super) fn send(
     })
 }
 
-pub(super) fn is_timeout(e: &io::Error) -> bool {
+fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -139,7 +139,7 @@ pub(super) fn api_error(socket: &str, path: &str, resp: &mut Response) -> Daemon
 }
 
 /// `{"message": …}` (Docker, Podman) or the text body, on one line.
-pub(super) fn error_message(body: &[u8]) -> Option<String> {
+fn error_message(body: &[u8]) -> Option<String> {
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(m) = v.get("message").and_then(|m| m.as_str()) {
             return Some(one_line(m));
@@ -191,6 +191,6 @@ pub(super) fn trailing_stream_error(
         .map(one_line))
 }
 
-pub(super) fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).rposition(|w| w == needle)
 }
