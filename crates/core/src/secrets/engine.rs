@@ -178,10 +178,13 @@ impl Scanner {
             path = p;
         }
         let binary = is_binary(data);
-        let mut path_ok = vec![false; self.rules.len()];
+        // Most files match no path rule: `is_match` answers that without the per-file
+        // allocations of `matches` and of the flag vector.
+        let mut path_ok = Vec::new();
         let mut raw = Vec::new();
         if !self.path_rules.is_empty() {
-            if let Some(set) = self.path_set() {
+            if let Some(set) = self.path_set().filter(|set| set.is_match(path)) {
+                path_ok = vec![false; self.rules.len()];
                 for k in set.matches(path).iter() {
                     let ri = self.path_rules[k];
                     path_ok[ri] = true;
@@ -350,7 +353,8 @@ impl Scanner {
             r.path_src.is_none() || path_ok.get(ri).copied().unwrap_or(false)
         };
         if let Some(ac) = &self.ac {
-            let mut pending: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
+            // Allocated at the first keyword hit: most small files have none.
+            let mut pending: Vec<Option<Range<usize>>> = Vec::new();
             let mut touched: Vec<usize> = Vec::new();
             // Interleaved DFA scan finds where keywords end; then all
             // (overlapping) keyword hits on that line are collected at once.
@@ -365,6 +369,9 @@ impl Scanner {
                 let Ok(iter) = ac.try_find_overlapping_iter(input) else {
                     continue;
                 };
+                if pending.is_empty() {
+                    pending.resize(self.rules.len(), None);
+                }
                 for m in iter {
                     for &ri in &self.kw_rules[m.pattern().as_usize()] {
                         if !applies(ri) {
