@@ -28,7 +28,11 @@ impl Pending {
             t if t == self.layers => "tree complete".to_string(),
             t => format!("tree up to layer {}", t - 1),
         };
-        let findings = if self.scan { " · findings after the scan" } else { "" };
+        let findings = if self.scan {
+            " · findings after the scan"
+        } else {
+            ""
+        };
         format!(
             "loading: {}/{} layers indexed · {tree}{findings}",
             self.indexed, self.layers

@@ -11,10 +11,10 @@ use crate::tui::preview::{self, PreviewReq};
 use layerscope_core::analysis::{Analysis, AnalyzeOptions};
 use layerscope_core::analyze::analyze_progressive;
 use layerscope_core::layer::LayerIndex;
-use layerscope_core::source::ImageSource;
 use layerscope_core::layer::PassState;
 use layerscope_core::secrets::Scanner;
 use layerscope_core::source;
+use layerscope_core::source::ImageSource;
 
 /// Everything the event loop receives.
 pub(crate) enum Event {
@@ -95,19 +95,21 @@ fn progressive(
         crate::tui::snapshots::spawn(p, lrx, scanner.is_some(), done.clone(), tx.clone());
     }
     let delay = test_layer_delay();
+    let start = std::time::Instant::now();
     let on_layer = move |i: usize, ix: &LayerIndex| {
-        let _ = ltx.send((i, ix.share()));
         if let Some(d) = delay {
-            pause(d, pass);
+            pause_until(start + d * i as u32, pass);
         }
+        let _ = ltx.send((i, ix.share()));
     };
     let r = analyze_progressive(src, opts, pass, scanner, &on_layer);
     done.store(true, Ordering::Relaxed);
     r
 }
 
-/// `LAYERSCOPE_TEST_LAYER_DELAY_MS`: for tests of the progressive view only, each indexing
-/// thread waits this long after every layer, so a small image loads slowly enough to watch.
+/// `LAYERSCOPE_TEST_LAYER_DELAY_MS`: for tests of the progressive view only. Layer i counts as
+/// indexed no sooner than i times this after the pass starts, whatever the number of threads,
+/// so a small image loads slowly enough to watch its lower layers arrive first.
 fn test_layer_delay() -> Option<std::time::Duration> {
     let ms: u64 = std::env::var("LAYERSCOPE_TEST_LAYER_DELAY_MS")
         .ok()?
@@ -116,9 +118,8 @@ fn test_layer_delay() -> Option<std::time::Duration> {
     Some(std::time::Duration::from_millis(ms))
 }
 
-/// Sleeps `d`, waking early when the load is cancelled.
-fn pause(d: std::time::Duration, pass: &PassState) {
-    let end = std::time::Instant::now() + d;
+/// Sleeps until `end`, waking early when the load is cancelled.
+fn pause_until(end: std::time::Instant, pass: &PassState) {
     while !pass.cancel.load(Ordering::Relaxed) {
         let left = end.saturating_duration_since(std::time::Instant::now());
         if left.is_zero() {

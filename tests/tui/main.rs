@@ -7,6 +7,7 @@ mod support;
 mod e2e_tmux;
 mod e2e_triage;
 mod masking;
+mod progressive;
 mod tui_bench;
 mod tui_export;
 mod tui_render;

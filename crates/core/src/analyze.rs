@@ -91,7 +91,8 @@ fn analyze_reusing(
     on_layer: Option<&analysis::OnLayer<'_>>,
 ) -> Result<Analysis> {
     let Some(scanner) = scanner else {
-        let (mut a, captured) = analysis::index(src, opts, state, &|_| Box::new(()), plan, on_layer)?;
+        let (mut a, captured) =
+            analysis::index(src, opts, state, &|_| Box::new(()), plan, on_layer)?;
         own_packages(&mut a, &captured);
         return Ok(a);
     };

@@ -94,7 +94,11 @@ fn carried(old: &Loaded, a: Arc<Analysis>, pending: Option<Pending>) -> Loaded {
     let selected = old.selected_row().and_then(|r| remap(r.path));
     let collapse_default = v.tree_opts.collapse_default;
     let toggled = if collapse_default == old.tree_opts.collapse_default {
-        old.tree_opts.toggled.iter().filter_map(|&p| remap(p)).collect()
+        old.tree_opts
+            .toggled
+            .iter()
+            .filter_map(|&p| remap(p))
+            .collect()
     } else {
         Default::default()
     };

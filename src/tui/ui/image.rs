@@ -57,7 +57,15 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
             ),
         ),
     ];
-    lines.extend(super::findings::summary(c));
+    // A partial image: sizes, waste and findings are not known yet.
+    if let Some(p) = &v.pending {
+        let stored: u64 = a.layers.iter().map(|l| l.compressed_size).sum();
+        lines.truncate(2);
+        lines.push(kv("Stored size", human(stored)));
+        lines.push(kv("Loading", p.status()));
+    } else {
+        lines.extend(super::findings::summary(c));
+    }
     if !e.wasted.is_empty() {
         lines.push(Line::styled("Largest wasted paths:", t.title));
         for w in e.wasted.iter().take(8) {

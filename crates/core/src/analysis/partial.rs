@@ -50,7 +50,8 @@ impl Partial {
         };
         if let Some(scanner) = scanner {
             let a = p.snapshot();
-            let found = findings::assemble(&a.indexed(), scanner, (0..n).map(|_| Vec::new()).collect());
+            let found =
+                findings::assemble(&a.indexed(), scanner, (0..n).map(|_| Vec::new()).collect());
             let known = KnownSecrets::new(found.iter().map(|f| f.secret.as_str()));
             p.masked_text = findings::masker(&found, &a.indexed(), &known);
             p.secrets = found.into_iter().map(|f| f.secret).collect();
