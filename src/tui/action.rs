@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::tui::pending::Pending;
 use crate::tui::preview::{PreviewDoc, PreviewReq};
 use crate::tui::search::Hit;
 use layerscope_core::analysis::Analysis;
@@ -66,6 +67,8 @@ pub enum WorkerMsg {
         compressed_total: u64,
         layers: usize,
     },
+    /// The image as far as the pass has got (see `snapshots`); the final word is `Loaded`.
+    Partial(Arc<Analysis>, Pending),
     Loaded(Result<Arc<Analysis>, String>),
     Preview(Box<PreviewDoc>),
     SearchHits {

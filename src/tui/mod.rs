@@ -14,8 +14,10 @@ pub mod keymap;
 pub mod model;
 pub mod owner;
 pub mod pane;
+pub mod pending;
 pub mod preview;
 pub mod search;
+pub(crate) mod snapshots;
 pub(crate) mod text;
 pub mod theme;
 pub mod ui;
@@ -222,7 +224,12 @@ impl Runtime {
             match e {
                 Effect::Quit => {}
                 Effect::CancelLoad => self.pass.cancel.store(true, Ordering::Relaxed),
-                Effect::Preview(req) => self.slot.put(req),
+                // Partial snapshots have no previews (their path ids are not the final ones).
+                Effect::Preview(req) => {
+                    if self.analysis.is_some() {
+                        self.slot.put(req)
+                    }
+                }
                 Effect::CancelSearch => {
                     if let Some(s) = self.search.take() {
                         s.cancel.store(true, Ordering::Relaxed);

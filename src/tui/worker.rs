@@ -9,10 +9,12 @@ use std::sync::{Arc, Condvar, Mutex};
 use crate::tui::action::{ExportFail, ExportReq, WorkerMsg};
 use crate::tui::preview::{self, PreviewReq};
 use layerscope_core::analysis::{Analysis, AnalyzeOptions};
-use layerscope_core::analyze::analyze_source;
+use layerscope_core::analyze::analyze_progressive;
+use layerscope_core::layer::LayerIndex;
 use layerscope_core::layer::PassState;
 use layerscope_core::secrets::Scanner;
 use layerscope_core::source;
+use layerscope_core::source::ImageSource;
 
 /// Everything the event loop receives.
 pub(crate) enum Event {
@@ -66,7 +68,7 @@ pub(crate) fn spawn_load(
                     compressed_total: total,
                     layers: src.image.layers.len(),
                 }));
-                analyze_source(src, &opts, &pass, scanner.as_deref())
+                progressive(src, &opts, &pass, scanner.as_deref(), &tx)
             };
             let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)) {
                 Ok(r) => r.map(Arc::new).map_err(|e| e.to_string()),
@@ -75,6 +77,56 @@ pub(crate) fn spawn_load(
             let _ = tx.send(Event::Worker(WorkerMsg::Loaded(r)));
         })
         .expect("spawn load thread");
+}
+
+/// The pass with the image on screen from the start: the config and layer list at once, then
+/// the tree as layers finish (see `snapshots`). A config that does not parse shows no snapshot;
+/// the pass reports it.
+fn progressive(
+    src: ImageSource,
+    opts: &AnalyzeOptions,
+    pass: &PassState,
+    scanner: Option<&Scanner>,
+    tx: &Sender<Event>,
+) -> layerscope_core::Result<Analysis> {
+    let (ltx, lrx) = std::sync::mpsc::channel::<(usize, LayerIndex)>();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if let Ok(p) = layerscope_core::analysis::partial::Partial::new(&src, scanner) {
+        crate::tui::snapshots::spawn(p, lrx, scanner.is_some(), done.clone(), tx.clone());
+    }
+    let delay = test_layer_delay();
+    let start = std::time::Instant::now();
+    let on_layer = move |i: usize, ix: &LayerIndex| {
+        if let Some(d) = delay {
+            pause_until(start + d * i as u32, pass);
+        }
+        let _ = ltx.send((i, ix.share()));
+    };
+    let r = analyze_progressive(src, opts, pass, scanner, &on_layer);
+    done.store(true, Ordering::Relaxed);
+    r
+}
+
+/// `LAYERSCOPE_TEST_LAYER_DELAY_MS`: for tests of the progressive view only. Layer i counts as
+/// indexed no sooner than i times this after the pass starts, whatever the number of threads,
+/// so a small image loads slowly enough to watch its lower layers arrive first.
+fn test_layer_delay() -> Option<std::time::Duration> {
+    let ms: u64 = std::env::var("LAYERSCOPE_TEST_LAYER_DELAY_MS")
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(std::time::Duration::from_millis(ms))
+}
+
+/// Sleeps until `end`, waking early when the load is cancelled.
+fn pause_until(end: std::time::Instant, pass: &PassState) {
+    while !pass.cancel.load(Ordering::Relaxed) {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        std::thread::sleep(left.min(std::time::Duration::from_millis(50)));
+    }
 }
 
 /// A one-request slot: `put` replaces what is waiting, the worker takes the newest.

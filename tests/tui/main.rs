@@ -8,6 +8,7 @@ mod e2e_tmux;
 mod e2e_triage;
 mod masking;
 mod packages_view;
+mod progressive;
 mod tui_bench;
 mod tui_export;
 mod tui_render;

@@ -17,6 +17,7 @@ use crate::secrets::{self};
 use crate::source::{Compression, Format, ImageSource, OpenOptions};
 use crate::tree::{Change, Tree, Version};
 
+pub mod partial;
 pub mod reuse;
 
 #[derive(Clone, Debug, Default)]
@@ -136,6 +137,10 @@ impl Analysis {
     }
 }
 
+/// Told of each layer as soon as it is indexed (a copy, paths not yet interned), on the
+/// indexing thread; see [`partial`].
+pub type OnLayer<'a> = dyn Fn(usize, &LayerIndex) + Sync + 'a;
+
 pub(crate) type VisitorFactory<'a> =
     dyn Fn(usize) -> Box<dyn ContentVisitor + Send + 'a> + Sync + 'a;
 
@@ -148,6 +153,7 @@ pub(crate) fn index<'v>(
     state: &PassState,
     visitor: &VisitorFactory<'v>,
     plan: Option<&reuse::Plan>,
+    on_layer: Option<&OnLayer<'_>>,
 ) -> Result<(Analysis, crate::packages::capture::Captured)> {
     // Versions record their layer as a u16.
     if src.image.layers.len() > u16::MAX as usize {
@@ -177,7 +183,7 @@ pub(crate) fn index<'v>(
     let capture = |layer| -> Box<dyn ContentVisitor + Send + '_> {
         Box::new(captured.visitor(layer, visitor(layer)))
     };
-    let indexes = index_all(&src, opts, state, &capture, &reused)?;
+    let indexes = index_all(&src, opts, state, &capture, &reused, on_layer)?;
     let mut history = std::mem::take(&mut config.history);
     let (layer_hist, hw) = map_history(&mut history, src.image.layers.len());
     warnings.extend(hw);
@@ -199,43 +205,12 @@ pub(crate) fn index<'v>(
         for w in &ix.warnings {
             warnings.push(Warning::new(w.code, format!("layer {i}: {}", w.message)));
         }
-        let present = r.member.is_some();
         let diff_id = config.diff_ids.get(i).cloned().unwrap_or_default();
-        let info = LayerInfo {
-            index: i,
-            computed_diff_id: present.then(|| ix.diff_id.clone()),
-            computed_digest: present.then(|| ix.digest.clone()),
-            digest: r
-                .digest
-                .clone()
-                .or_else(|| present.then(|| ix.digest.clone())),
-            media_type: r.media_type.clone(),
-            compression: ix.compression,
-            compressed_size: if present {
-                ix.compressed_size
-            } else {
-                r.compressed_size.unwrap_or(0)
-            },
-            size: ix.size,
-            content_size: ix
-                .entries
-                .iter()
-                .filter(|e| e.kind == EntryKind::File)
-                .map(|e| e.size)
-                .sum(),
-            history: layer_hist[i],
-            member: r.member.clone(),
-            spool: match reused(i) {
-                Some((p, j)) => p.spool(j),
-                None => ix.spool.take().map(std::sync::Arc::new),
-            },
-            whiteouts: std::mem::take(&mut ix.whiteouts),
-            entries: ix.entries,
-            added: 0,
-            modified: 0,
-            removed: 0,
-            diff_id,
+        let spool = match reused(i) {
+            Some((p, j)) => p.spool(j),
+            None => ix.spool.take().map(std::sync::Arc::new),
         };
+        let info = layer_info(&src, i, ix, diff_id, layer_hist[i], spool);
         if info.digest_mismatch() {
             let err = Error::DigestMismatch {
                 path: src
@@ -252,15 +227,7 @@ pub(crate) fn index<'v>(
         }
         layers.push(info);
     }
-    for v in tree.all_versions() {
-        let l = &mut layers[v.layer as usize];
-        match v.change {
-            Change::Added => l.added += 1,
-            Change::Modified => l.modified += 1,
-            Change::Removed => l.removed += 1,
-            Change::Unchanged => {}
-        }
-    }
+    count_changes(&tree, &mut layers);
     let mut a = Analysis {
         source: src,
         config,
@@ -278,6 +245,63 @@ pub(crate) fn index<'v>(
     Ok((a, captured))
 }
 
+/// What the analysis records of one indexed layer.
+fn layer_info(
+    src: &ImageSource,
+    i: usize,
+    mut ix: LayerIndex,
+    diff_id: String,
+    history: Option<usize>,
+    spool: Option<std::sync::Arc<tempfile::TempPath>>,
+) -> LayerInfo {
+    let r = &src.image.layers[i];
+    let present = r.member.is_some();
+    LayerInfo {
+        index: i,
+        computed_diff_id: present.then(|| ix.diff_id.clone()),
+        computed_digest: present.then(|| ix.digest.clone()),
+        digest: r
+            .digest
+            .clone()
+            .or_else(|| present.then(|| ix.digest.clone())),
+        media_type: r.media_type.clone(),
+        compression: ix.compression,
+        compressed_size: if present {
+            ix.compressed_size
+        } else {
+            r.compressed_size.unwrap_or(0)
+        },
+        size: ix.size,
+        content_size: ix
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .map(|e| e.size)
+            .sum(),
+        history,
+        member: r.member.clone(),
+        spool,
+        whiteouts: std::mem::take(&mut ix.whiteouts),
+        entries: ix.entries,
+        added: 0,
+        modified: 0,
+        removed: 0,
+        diff_id,
+    }
+}
+
+fn count_changes(tree: &Tree, layers: &mut [LayerInfo]) {
+    for v in tree.all_versions() {
+        let l = &mut layers[v.layer as usize];
+        match v.change {
+            Change::Added => l.added += 1,
+            Change::Modified => l.modified += 1,
+            Change::Removed => l.removed += 1,
+            Change::Unchanged => {}
+        }
+    }
+}
+
 type Reused<'p> = dyn Fn(usize) -> Option<(&'p reuse::Plan<'p>, usize)> + Sync + 'p;
 
 fn index_all<'v>(
@@ -286,6 +310,7 @@ fn index_all<'v>(
     state: &PassState,
     visitor: &VisitorFactory<'v>,
     reused: &Reused<'_>,
+    on_layer: Option<&OnLayer<'_>>,
 ) -> Result<Vec<LayerIndex>> {
     let n = src.image.layers.len();
     let threads = match opts.threads {
@@ -308,7 +333,10 @@ fn index_all<'v>(
             .or(l.compressed_size)
             .unwrap_or(0)
     };
-    order.sort_by_key(|&i| std::cmp::Reverse(blob_size(i)));
+    // A progressive view shows the tree as of layer N once layers 0..=N are in: bottom up.
+    if on_layer.is_none() {
+        order.sort_by_key(|&i| std::cmp::Reverse(blob_size(i)));
+    }
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -323,6 +351,9 @@ fn index_all<'v>(
                     None => index_one(src, i, opts, state, visitor),
                 };
                 state.layers_done.fetch_add(1, Ordering::Relaxed);
+                if let (Some(f), Ok(ix)) = (on_layer, &r) {
+                    f(i, ix);
+                }
                 if r.is_err() {
                     // One bad layer ends the image: stop the other workers early.
                     state.cancel.store(true, Ordering::Relaxed);

@@ -52,7 +52,19 @@ pub fn analyze_source(
     state: &PassState,
     scanner: Option<&Scanner>,
 ) -> Result<Analysis> {
-    analyze_reusing(src, opts, state, scanner, None)
+    analyze_reusing(src, opts, state, scanner, None, None)
+}
+
+/// `analyze_source` for a view that shows the image while it loads: layers are indexed bottom
+/// up and `on_layer` gets each one as soon as it is (see `analysis::partial`).
+pub fn analyze_progressive(
+    src: ImageSource,
+    opts: &AnalyzeOptions,
+    state: &PassState,
+    scanner: Option<&Scanner>,
+    on_layer: &analysis::OnLayer<'_>,
+) -> Result<Analysis> {
+    analyze_reusing(src, opts, state, scanner, None, Some(on_layer))
 }
 
 /// `analyze_source` that takes every layer it shares with `from` (the same bytes as stored, or
@@ -67,7 +79,7 @@ pub fn analyze_source_reusing(
     from: &Analysis,
 ) -> Result<Analysis> {
     let plan = analysis::reuse::plan(&src, from, state)?;
-    analyze_reusing(src, opts, state, scanner, Some(&plan))
+    analyze_reusing(src, opts, state, scanner, Some(&plan), None)
 }
 
 fn analyze_reusing(
@@ -76,9 +88,11 @@ fn analyze_reusing(
     state: &PassState,
     scanner: Option<&Scanner>,
     plan: Option<&analysis::reuse::Plan>,
+    on_layer: Option<&analysis::OnLayer<'_>>,
 ) -> Result<Analysis> {
     let Some(scanner) = scanner else {
-        let (mut a, captured) = analysis::index(src, opts, state, &|_| Box::new(()), plan)?;
+        let (mut a, captured) =
+            analysis::index(src, opts, state, &|_| Box::new(()), plan, on_layer)?;
         own_packages(&mut a, &captured);
         return Ok(a);
     };
@@ -96,6 +110,7 @@ fn analyze_reusing(
         state,
         &|layer| Box::new(scan.visitor(layer)),
         plan,
+        on_layer,
     )?;
     own_packages(&mut a, &captured);
     a.findings = findings::assemble(&a.indexed(), scanner, scan.into_hits());

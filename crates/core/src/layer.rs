@@ -521,6 +521,25 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<bool> {
 }
 
 impl LayerIndex {
+    /// A copy for a progressive view, made before `intern` (so with its raw paths); the spool
+    /// file stays with the original.
+    pub fn share(&self) -> LayerIndex {
+        LayerIndex {
+            entries: self.entries.clone(),
+            whiteouts: self.whiteouts.clone(),
+            raw_names: self.raw_names.clone(),
+            raw_ends: self.raw_ends.clone(),
+            raw_whiteouts: self.raw_whiteouts.clone(),
+            size: self.size,
+            compressed_size: self.compressed_size,
+            compression: self.compression,
+            diff_id: self.diff_id.clone(),
+            digest: self.digest.clone(),
+            warnings: self.warnings.clone(),
+            spool: None,
+        }
+    }
+
     /// Moves raw paths into the shared table. Hardlinks take their target's size, hash and
     /// offset (the target is an earlier entry of the same layer).
     pub fn intern(&mut self, table: &mut PathTable) {

@@ -10,6 +10,7 @@ use layerscope_core::tree::NO_ENTRY;
 
 use crate::tui::filetree::{self, Row, TreeOpts};
 use crate::tui::model::Model;
+use crate::tui::pending::Pending;
 use crate::tui::preview::PreviewDoc;
 use crate::tui::search::Hit;
 
@@ -102,6 +103,8 @@ pub struct Loaded {
     pub reveal: bool,
     /// (findings row, place): which place of that row's secret Enter opens next.
     pub next_place: (usize, usize),
+    /// Set while this is a partial snapshot of a load still running.
+    pub pending: Option<Pending>,
 }
 
 /// Directories with more paths than this start collapsed.
@@ -109,6 +112,11 @@ const EXPAND_LIMIT: usize = 5000;
 
 impl Loaded {
     pub(crate) fn new(a: Arc<Analysis>) -> Loaded {
+        Loaded::new_pending(a, None)
+    }
+
+    /// `new` for a partial snapshot while `pending` is Some.
+    pub(crate) fn new_pending(a: Arc<Analysis>, pending: Option<Pending>) -> Loaded {
         let model = Model::new(a);
         let layer = model.layer_count().saturating_sub(1);
         let tree_opts = TreeOpts {
@@ -132,6 +140,7 @@ impl Loaded {
             image_scroll: 0,
             reveal: false,
             next_place: (usize::MAX, 0),
+            pending,
         };
         // Start on the last layer: the image as it runs.
         let vis = v.visible_hist();
@@ -169,12 +178,16 @@ impl Loaded {
             (true, Some(b)) => b + 1,
             _ => 0,
         };
-        self.tree_rows = filetree::build(
-            &self.model.analysis,
-            self.layer,
-            &self.tree_opts,
-            &self.model,
-        );
+        // A layer the partial tree does not reach yet has no rows (its pane says it waits).
+        self.tree_rows = match &self.pending {
+            Some(p) if !p.tree_ready(self.layer) => Vec::new(),
+            _ => filetree::build(
+                &self.model.analysis,
+                self.layer,
+                &self.tree_opts,
+                &self.model,
+            ),
+        };
         if let Some(p) = keep {
             if let Some(i) = self.row_index(p) {
                 self.tree.sel = i;

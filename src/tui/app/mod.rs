@@ -21,6 +21,7 @@ mod navigation;
 mod overlays;
 mod packages;
 mod preview;
+mod progress;
 mod state;
 mod tree;
 mod versions;
@@ -89,14 +90,8 @@ impl App {
                     p.layers_total = layers;
                 }
             }
-            WorkerMsg::Loaded(Ok(a)) => {
-                self.phase = Phase::Ready(Box::new(Loaded::new(a)));
-                self.ui.focus = Pane::History;
-                if let Some(mut s) = self.session() {
-                    s.follow_all();
-                    s.request_preview(fx);
-                }
-            }
+            WorkerMsg::Partial(a, pending) => self.on_partial(a, pending),
+            WorkerMsg::Loaded(Ok(a)) => self.on_final(a, fx),
             WorkerMsg::Loaded(Err(e)) => self.phase = Phase::Failed(e),
             WorkerMsg::Exported { req, result } => {
                 let what = self.loaded().map(|v| jump::version_name(v, &req));
@@ -117,6 +112,9 @@ impl App {
     fn on_cmd(&mut self, c: Cmd, fx: &mut Vec<Effect>) {
         if !matches!(self.ui.overlay, Overlay::None) {
             return self.overlay_cmd(c, fx);
+        }
+        if self.pending_cmd(c, fx) {
+            return;
         }
         if let Some(mut s) = self.session() {
             return s.on_cmd(c, fx);

@@ -146,7 +146,15 @@ fn lines(v: &Loaded, t: &Theme) -> (Vec<Line<'static>>, Anchors) {
             ),
         ),
     ];
-    lines.extend(super::findings::summary(a, t));
+    // A partial image: sizes, waste and findings are not known yet.
+    if let Some(p) = &v.pending {
+        let stored: u64 = a.layers.iter().map(|l| l.compressed_size).sum();
+        lines.truncate(2);
+        lines.push(kv("Stored size", human(stored)));
+        lines.push(kv("Loading", p.status()));
+    } else {
+        lines.extend(super::findings::summary(a, t));
+    }
     if !e.wasted.is_empty() {
         lines.push(Line::styled("Largest wasted paths:", t.title));
         for w in e.wasted.iter().take(8) {

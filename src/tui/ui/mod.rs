@@ -18,6 +18,7 @@ mod search_results;
 mod status;
 mod tree;
 mod versions;
+mod waiting;
 mod widgets;
 
 use ratatui::layout::Rect;
@@ -41,6 +42,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
             for pane in Pane::ORDER {
                 let r = areas.get(pane);
                 if r.width < 3 || r.height < 2 {
+                    continue;
+                }
+                if let Some(text) = waiting::text(&ctx, pane) {
+                    waiting::draw(f, r, &ctx, pane, text);
                     continue;
                 }
                 match pane {

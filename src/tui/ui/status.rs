@@ -70,6 +70,12 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let mut spans = Vec::new();
     let mut used = 0usize;
+    // A partial image: what is still loading comes before the key hints.
+    if let Some(p) = app.loaded().and_then(|v| v.pending.as_ref()) {
+        let s = format!("{}  ", p.status());
+        used += width(&s);
+        spans.push(Span::styled(s, theme.dim));
+    }
     for (k, d) in hints {
         let w = width(&k) + width(d) + 3;
         if used + w > area.width as usize {

@@ -29,8 +29,8 @@ pub use filters::is_placeholder;
 pub use history::{is_secret_name, split_build_args};
 pub use mask::{fingerprint, is_binary, mask, shannon_entropy};
 pub use redact::{
-    mask_spans, no_escape, redact, redact_str, shown, Escape, Hidden, KnownSecrets, Piece,
-    SecretSpan,
+    likely_secret_spans, mask_spans, no_escape, redact, redact_str, shown, Escape, Hidden,
+    KnownSecrets, Piece, SecretSpan,
 };
 pub use rules::RuleSet;
 pub use types::{BuildArg, Confidence, Match, RuleInfo, SecretsError, Severity};

@@ -191,6 +191,42 @@ pub fn mask_spans(text: &str, spans: &[Range<usize>]) -> String {
     redact_str(text, &spans, &KnownSecrets::default())
 }
 
+/// Spans of the tokens in `text` that look like secrets (20+ characters of a base64-like alphabet,
+/// upper and lower case and digits, 3.5+ bits of entropy per character; not an absolute path),
+/// for text shown before the scan
+/// that would name its secrets has finished: a value only a file's rule recognises may be echoed in
+/// a build step, and it must not show while the pass is still running.
+pub fn likely_secret_spans(text: &str) -> Vec<SecretSpan> {
+    let b = text.as_bytes();
+    let tok = |c: u8| c.is_ascii_alphanumeric() || b"+/=_-".contains(&c);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !tok(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && tok(b[i]) {
+            i += 1;
+        }
+        let t = &b[start..i];
+        if t.len() >= 20
+            && t[0] != b'/'
+            && t.iter().any(u8::is_ascii_digit)
+            && t.iter().any(u8::is_ascii_uppercase)
+            && t.iter().any(u8::is_ascii_lowercase)
+            && super::mask::shannon_entropy(t) >= 3.5
+        {
+            out.push(SecretSpan {
+                range: start as u64..i as u64,
+                finding: None,
+            });
+        }
+    }
+    out
+}
+
 /// Widens `a..b` outwards to UTF-8 character boundaries (continuation bytes are `10xxxxxx`).
 fn widen(bytes: &[u8], mut a: usize, mut b: usize) -> Range<usize> {
     let cont = |i: usize| bytes.get(i).is_some_and(|&c| c & 0xc0 == 0x80);
@@ -268,6 +304,22 @@ mod tests {
             ),
             "TOKEN=abcd… rest"
         );
+    }
+
+    #[test]
+    fn likely_secrets_are_long_mixed_high_entropy_tokens() {
+        let t = "RUN echo wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq9Xa3 > /root/key && apt-get install -y libssl3";
+        let s = likely_secret_spans(t);
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!(
+            &t[s[0].range.start as usize..s[0].range.end as usize],
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq9Xa3"
+        );
+        // Paths, versions and words are left alone.
+        assert!(likely_secret_spans(
+            "/usr/lib/x86_64-linux-gnu/libssl.so.3 ca-certificates=20230311"
+        )
+        .is_empty());
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub struct Member {
     pub link: Option<String>,
 }
 
+/// Clone shares the spool file or download directory: the last clone dropped removes it.
+#[derive(Clone)]
 pub enum Container {
     Dir {
         root: PathBuf,
@@ -35,7 +37,7 @@ pub enum Container {
         display: String,
         members: HashMap<String, Member>,
         /// Keeps a spool file alive for as long as the container is.
-        _spool: Option<tempfile::TempPath>,
+        _spool: Option<std::sync::Arc<tempfile::TempPath>>,
     },
 }
 
@@ -152,7 +154,7 @@ impl Container {
                 file: spool_path.to_path_buf(),
                 display,
                 members,
-                _spool: Some(spool_path),
+                _spool: Some(std::sync::Arc::new(spool_path)),
             },
             kind,
         ))
@@ -166,7 +168,7 @@ impl Container {
             file: spool.to_path_buf(),
             display,
             members,
-            _spool: Some(spool),
+            _spool: Some(std::sync::Arc::new(spool)),
         })
     }
 

@@ -88,6 +88,7 @@ pub struct OpenOptions {
 }
 
 /// An image located inside its container: what the loader needs to read it.
+#[derive(Clone)]
 pub struct ImageSource {
     pub container: Container,
     pub format: Format,
@@ -98,6 +99,7 @@ pub struct ImageSource {
 }
 
 /// What a layout resolver found in a container: the image's name, its config and its layers.
+#[derive(Clone)]
 pub struct Resolved {
     pub reference: String,
     pub config_digest: String,

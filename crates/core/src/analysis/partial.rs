@@ -1,0 +1,180 @@
+//! An image as far as its indexing pass has got, for a view that shows it while it loads: the
+//! config, history and layer list as soon as the source is open (kilobytes), then the tree as
+//! of layer N once layers 0..=N are indexed. Each snapshot is an ordinary [`Analysis`] whose
+//! layers from `through()` up are still empty and which has no findings yet; the complete
+//! analysis still comes from the pass itself.
+
+use std::collections::HashMap;
+
+use super::{count_changes, efficiency, layer_info, Analysis, Efficiency};
+use crate::error::{Result, Warning};
+use crate::findings;
+use crate::image::{map_history, HistoryEntry, ImageConfig};
+use crate::layer::{LayerIndex, LayerInfo};
+use crate::paths::PathTable;
+use crate::secrets::{KnownSecrets, Scanner};
+use crate::source::ImageSource;
+use crate::tree::Tree;
+
+pub struct Partial {
+    src: ImageSource,
+    config: ImageConfig,
+    history: Vec<HistoryEntry>,
+    layer_hist: Vec<Option<usize>>,
+    warnings: Vec<Warning>,
+    /// Config and history text masked, from a scan of that text alone (a secret only a layer's
+    /// file holds is not known before the pass ends).
+    masked_text: HashMap<String, String>,
+    secrets: Vec<String>,
+    indexes: Vec<Option<LayerIndex>>,
+}
+
+impl Partial {
+    /// Parses the config of an opened source; with a scanner, its text and the history are
+    /// scanned at once so that they are masked from the first snapshot on.
+    pub fn new(src: &ImageSource, scanner: Option<&Scanner>) -> Result<Partial> {
+        let mut config = ImageConfig::parse(&src.image.config_raw, &src.image.config_display)?;
+        let n = src.image.layers.len();
+        let mut history = std::mem::take(&mut config.history);
+        let (layer_hist, mut warnings) = map_history(&mut history, n);
+        warnings.splice(0..0, src.image.warnings.iter().cloned());
+        let mut p = Partial {
+            src: src.clone(),
+            config,
+            history,
+            layer_hist,
+            warnings,
+            masked_text: HashMap::new(),
+            secrets: Vec::new(),
+            indexes: (0..n).map(|_| None).collect(),
+        };
+        if let Some(scanner) = scanner {
+            let a = p.snapshot();
+            let found =
+                findings::assemble(&a.indexed(), scanner, (0..n).map(|_| Vec::new()).collect());
+            let known = KnownSecrets::new(found.iter().map(|f| f.secret.as_str()));
+            p.masked_text = findings::masker(&found, &a.indexed(), &known);
+            p.secrets = found.into_iter().map(|f| f.secret).collect();
+            // A value only a file's rule recognises may be echoed in a build step or an ENV: until
+            // the scan ends, every token that looks like a secret is masked too.
+            let texts: Vec<String> = p
+                .history
+                .iter()
+                .filter_map(|h| h.created_by.clone())
+                .chain(p.config.env.iter().cloned())
+                .chain(p.config.labels.values().cloned())
+                .collect();
+            for t in texts {
+                let base = p.masked_text.get(&t).cloned().unwrap_or_else(|| t.clone());
+                let spans = crate::secrets::likely_secret_spans(&base);
+                if !spans.is_empty() {
+                    let masked =
+                        crate::secrets::redact_str(&base, &spans, &KnownSecrets::default());
+                    p.masked_text.insert(t, masked);
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// Takes a layer's index (a [`LayerIndex::share`] copy from the pass).
+    pub fn add(&mut self, layer: usize, ix: LayerIndex) {
+        if let Some(slot) = self.indexes.get_mut(layer) {
+            *slot = Some(ix);
+        }
+    }
+
+    pub fn layers(&self) -> usize {
+        self.indexes.len()
+    }
+
+    pub fn is_indexed(&self, layer: usize) -> bool {
+        self.indexes.get(layer).is_some_and(Option::is_some)
+    }
+
+    /// How many layers are indexed, in any order.
+    pub fn indexed(&self) -> usize {
+        self.indexes.iter().filter(|i| i.is_some()).count()
+    }
+
+    /// Layers 0..through() are all indexed: the tree is complete as of any of them.
+    pub fn through(&self) -> usize {
+        self.indexes
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or(self.indexes.len())
+    }
+
+    /// The image as far as it is known: the tree of layers 0..through(), the other layers as the
+    /// manifest describes them (no entries), no findings.
+    pub fn snapshot(&self) -> Analysis {
+        let through = self.through();
+        let mut table = PathTable::new();
+        let mut prefix: Vec<LayerIndex> = self.indexes[..through]
+            .iter()
+            .flatten()
+            .map(LayerIndex::share)
+            .collect();
+        for ix in &mut prefix {
+            ix.intern(&mut table);
+        }
+        let tree = Tree::build(table, &prefix);
+        let mut warnings = self.warnings.clone();
+        warnings.extend(tree.warnings.iter().cloned());
+        let diff_id = |i: usize| self.config.diff_ids.get(i).cloned().unwrap_or_default();
+        let mut layers: Vec<LayerInfo> = prefix
+            .into_iter()
+            .enumerate()
+            .map(|(i, ix)| layer_info(&self.src, i, ix, diff_id(i), self.layer_hist[i], None))
+            .collect();
+        for i in through..self.indexes.len() {
+            layers.push(self.pending(i, diff_id(i)));
+        }
+        count_changes(&tree, &mut layers);
+        let mut a = Analysis {
+            source: self.src.clone(),
+            config: self.config.clone(),
+            history: self.history.clone(),
+            layers,
+            tree,
+            efficiency: Efficiency::default(),
+            warnings,
+            findings: Vec::new(),
+            masked_text: self.masked_text.clone(),
+            known: KnownSecrets::new(self.secrets.iter().map(String::as_str)),
+            packages: Default::default(),
+        };
+        a.efficiency = efficiency(&a);
+        a
+    }
+
+    /// A layer not in the tree yet, as the manifest describes it.
+    fn pending(&self, i: usize, diff_id: String) -> LayerInfo {
+        let r = &self.src.image.layers[i];
+        LayerInfo {
+            index: i,
+            diff_id,
+            computed_diff_id: None,
+            computed_digest: None,
+            digest: r.digest.clone(),
+            media_type: r.media_type.clone(),
+            compression: None,
+            compressed_size: r
+                .member
+                .as_deref()
+                .and_then(|m| self.src.container.size(m))
+                .or(r.compressed_size)
+                .unwrap_or(0),
+            size: 0,
+            content_size: 0,
+            history: self.layer_hist[i],
+            member: r.member.clone(),
+            spool: None,
+            entries: Vec::new(),
+            whiteouts: Vec::new(),
+            added: 0,
+            modified: 0,
+            removed: 0,
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The snapshot thread of a progressive load: takes each layer's index as the pass hands it
+//! out, and sends the image as far as it is known (`analysis::partial`). Several layers that
+//! finish while a snapshot is built make one snapshot, not several.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+
+use layerscope_core::analysis::partial::Partial;
+use layerscope_core::analysis::Analysis;
+use layerscope_core::layer::LayerIndex;
+
+use crate::tui::action::WorkerMsg;
+use crate::tui::pending::Pending;
+use crate::tui::worker::Event;
+
+pub(crate) fn spawn(
+    mut p: Partial,
+    layers: Receiver<(usize, LayerIndex)>,
+    scan: bool,
+    done: Arc<AtomicBool>,
+    tx: Sender<Event>,
+) {
+    std::thread::Builder::new()
+        .name("snapshot".into())
+        .spawn(move || {
+            let pending = |p: &Partial, seq| Pending {
+                seq,
+                layers: p.layers(),
+                indexed: p.indexed(),
+                through: p.through(),
+                scan,
+            };
+            let mut a = Arc::new(p.snapshot());
+            let mut built = p.through();
+            let mut seq = 0;
+            let send = |a: &Arc<Analysis>, pend: Pending| {
+                tx.send(Event::Worker(WorkerMsg::Partial(a.clone(), pend)))
+                    .is_ok()
+            };
+            if !send(&a, pending(&p, seq)) {
+                return;
+            }
+            while let Ok((i, ix)) = layers.recv() {
+                p.add(i, ix);
+                for (i, ix) in layers.try_iter() {
+                    p.add(i, ix);
+                }
+                // The whole analysis is out: a snapshot now would only cost time.
+                if done.load(Ordering::Relaxed) {
+                    return;
+                }
+                if p.through() > built {
+                    a = Arc::new(p.snapshot());
+                    built = p.through();
+                }
+                seq += 1;
+                if !send(&a, pending(&p, seq)) {
+                    return;
+                }
+            }
+        })
+        .expect("spawn snapshot thread");
+}
