@@ -31,24 +31,7 @@ pub(crate) fn line_escape(b: &[u8], col: &mut usize) -> String {
     out
 }
 
-/// 1234567 -> "1.2 MB" (decimal units, as docker and dive print them).
-pub(crate) fn human(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    if n < 1000 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    if v >= 100.0 {
-        format!("{v:.0} {}", UNITS[u])
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub(crate) use layerscope_core::units::human;
 
 /// `-rwxr-xr-x` from a tar mode and the entry kind's type letter.
 pub(crate) fn mode_string(kind_letter: char, mode: u32) -> String {

@@ -2,6 +2,7 @@
 //! layer), distroless `status.d`, apk (the Trivy alpine 3.10 image), rpm (rpmdb.sqlite written by
 //! rpm 4.18), pip and npm trees. Fixtures: tests/fixtures/packages/README.md.
 
+use crate::support::packages::layer_nodes;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
@@ -22,38 +23,6 @@ const KEY_PATH: &str = "usr/share/demo-keys/server.key";
 fn vendor_key() -> String {
     // The same generated fake the fixture's md5sums were computed from (make-fixtures.sh).
     openssh_ed25519_private_key("packages-vendor-key", "demo@vendor.example")
-}
-
-/// A fixture layer (gzipped tar written by layerdiff.py) as image-writer nodes.
-fn layer_nodes(rel: &str) -> Vec<Node> {
-    let f =
-        std::fs::File::open(crate::support::common::fixture(&format!("packages/{rel}"))).unwrap();
-    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(f));
-    let mut out = Vec::new();
-    for e in ar.entries().unwrap() {
-        let mut e = e.unwrap();
-        let path = e.path_bytes().into_owned();
-        let mode = e.header().mode().unwrap();
-        let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
-            Some(i) => (&path[..i + 1], &path[i + 1..]),
-            None => (&b""[..], &path[..]),
-        };
-        if let Some(gone) = name.strip_prefix(b".wh.") {
-            out.push(Node::whiteout([dir, gone].concat()));
-            continue;
-        }
-        let node = match e.header().entry_type() {
-            tar::EntryType::Directory => Node::dir(&path).mode(mode),
-            tar::EntryType::Symlink => Node::symlink(&path, e.link_name_bytes().unwrap()),
-            _ => {
-                let mut data = Vec::new();
-                e.read_to_end(&mut data).unwrap();
-                Node::file(&path, data).mode(mode)
-            }
-        };
-        out.push(node);
-    }
-    out
 }
 
 fn image(dir: &Path, name: &str, steps: Vec<Step>, scan: bool) -> Analysis {

@@ -8,5 +8,6 @@ pub mod common;
 pub mod dockerd;
 pub mod fake_daemon;
 pub mod hostile;
+pub mod packages;
 pub mod tmux;
 pub mod tui;

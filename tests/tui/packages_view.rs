@@ -4,7 +4,7 @@
 //! and checksum state under the tree and atop the preview (the state computed on the preview
 //! worker, `checking…` before), masking, and Trivy vulnerabilities placed by package.
 
-use std::io::Read;
+use crate::support::packages::layer_nodes;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,37 +26,6 @@ const TRIVY: &str = r#"{"SchemaVersion": 2, "Results": [{"Target": "debian 12 (b
     "Vulnerabilities": [
       {"VulnerabilityID": "CVE-0000-0001", "PkgName": "hello", "InstalledVersion": "2.10-3", "Severity": "HIGH", "Title": "overflow"},
       {"VulnerabilityID": "CVE-0000-0002", "PkgName": "demo-keys", "InstalledVersion": "2.0", "Severity": "LOW"}]}]}"#;
-
-/// A fixture layer (gzipped tar with whiteouts, written by layerdiff.py) as image-writer nodes.
-fn layer_nodes(rel: &str) -> Vec<Node> {
-    let f =
-        std::fs::File::open(crate::support::common::fixture(&format!("packages/{rel}"))).unwrap();
-    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(f));
-    let mut out = Vec::new();
-    for e in ar.entries().unwrap() {
-        let mut e = e.unwrap();
-        let path = e.path_bytes().into_owned();
-        let mode = e.header().mode().unwrap();
-        let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
-            Some(i) => (&path[..i + 1], &path[i + 1..]),
-            None => (&b""[..], &path[..]),
-        };
-        if let Some(gone) = name.strip_prefix(b".wh.") {
-            out.push(Node::whiteout([dir, gone].concat()));
-            continue;
-        }
-        out.push(match e.header().entry_type() {
-            tar::EntryType::Directory => Node::dir(&path).mode(mode),
-            tar::EntryType::Symlink => Node::symlink(&path, e.link_name_bytes().unwrap()),
-            _ => {
-                let mut data = Vec::new();
-                e.read_to_end(&mut data).unwrap();
-                Node::file(&path, data).mode(mode)
-            }
-        });
-    }
-    out
-}
 
 /// The token a later layer leaks; an npm package's version carries the same value.
 fn token() -> String {

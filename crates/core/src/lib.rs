@@ -25,6 +25,7 @@ pub mod report;
 pub mod secrets;
 pub mod source;
 pub mod tree;
+pub mod units;
 pub mod vendor;
 
 pub use analysis::{Analysis, AnalyzeOptions};
@@ -41,6 +42,7 @@ mod architecture {
     /// Layer of each top-level module (lower imports nothing higher).
     const LAYERS: &[(&str, u8)] = &[
         ("paths", 0),
+        ("units", 0),
         ("digest", 0),
         ("error", 1),
         ("source", 2),

@@ -243,21 +243,7 @@ pub fn gate<'a>(new: &'a Analysis, cmp: &Comparison, min: Severity) -> Vec<&'a F
         .collect()
 }
 
-/// Bytes for people: 1000-based like the TUI.
-pub fn human(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub use crate::units::human;
 
 fn signed(old: u64, new: u64) -> String {
     if new >= old {

@@ -54,17 +54,10 @@ pub fn user_wasted_percent(a: &Analysis) -> f64 {
 
 /// `1234567 bytes (1.2 MB)`: exact for a threshold, readable for a person (SI, as dive's units).
 fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
+    if n < 1000 {
         format!("{n} bytes")
     } else {
-        format!("{n} bytes ({v:.1} {})", UNITS[u])
+        format!("{n} bytes ({})", crate::units::human(n))
     }
 }
 
