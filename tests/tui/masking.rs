@@ -537,3 +537,29 @@ fn compare_view_stays_masked() {
         }
     }
 }
+
+/// A short secret (4–7 bytes) found in ENV is masked wherever a build step echoes it, as long
+/// values are; short file values are not searched for elsewhere (they would mask ordinary words).
+#[test]
+fn a_short_env_secret_is_masked_where_a_build_step_echoes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = ImageBuilder::new()
+        .step("/bin/sh -c #(nop)  ENV DB_PASSWORD=Qx7pZ2k")
+        .layer("/bin/sh -c echo Qx7pZ2k > /etc/app.conf", |l| {
+            l.dir("etc").file("etc/app.conf", b"x\n")
+        })
+        .env("DB_PASSWORD=Qx7pZ2k")
+        .write(dir.path());
+    let a = analyze(&p);
+    assert!(
+        a.findings.iter().any(|f| f.secret == "Qx7pZ2k"),
+        "the ENV value is a finding"
+    );
+    for h in &a.history {
+        let c = h.created_by.as_deref().unwrap();
+        assert!(!a.display_text(c, false).contains("Qx7pZ2k"), "{c}");
+    }
+    assert!(a.history.iter().any(|h| a
+        .display_text(h.created_by.as_deref().unwrap(), true)
+        .contains("Qx7pZ2k")));
+}

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::findings::{self, ImageScan};
 use crate::layer::PassState;
 use crate::packages::capture::Captured;
-use crate::secrets::{self, Scanner};
+use crate::secrets::Scanner;
 use crate::source::{self, ImageSource};
 use crate::vendor;
 
@@ -115,7 +115,7 @@ fn analyze_reusing(
     own_packages(&mut a, &captured);
     a.findings = findings::assemble(&a.indexed(), scanner, scan.into_hits());
     vendor::mark_findings(&mut a);
-    a.known = secrets::KnownSecrets::new(a.findings.iter().map(|f| f.secret.as_str()));
+    a.known = findings::known_secrets(&a.findings);
     a.masked_text = findings::masker(&a.findings, &a.indexed(), &a.known);
     Ok(a)
 }

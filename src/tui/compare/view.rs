@@ -8,7 +8,7 @@ use crate::tui::preview::{unified, DiffKind, DiffLine, Side};
 use crate::tui::text::human;
 use layerscope_core::analysis::Analysis;
 use layerscope_core::compare::{Comparison, FileChange, FsChange};
-use layerscope_core::secrets::{KnownSecrets, SecretSpan};
+use layerscope_core::secrets::SecretSpan;
 use layerscope_core::tree::Location;
 
 /// Bytes of each side a preview reads at most.
@@ -265,12 +265,8 @@ pub fn preview_lines(old: &Analysis, new: &Analysis, c: &FileChange) -> Vec<Diff
                 n.ok().flatten().unwrap_or_default(),
             );
             // A value found in either image is masked on both sides.
-            let known = KnownSecrets::new(
-                old.findings
-                    .iter()
-                    .chain(&new.findings)
-                    .map(|f| f.secret.as_str()),
-            );
+            let both: Vec<_> = old.findings.iter().chain(&new.findings).cloned().collect();
+            let known = layerscope_core::findings::known_secrets(&both);
             let body = unified(
                 Side {
                     bytes: &o.0,

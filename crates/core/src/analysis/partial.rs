@@ -52,7 +52,7 @@ impl Partial {
             let a = p.snapshot();
             let found =
                 findings::assemble(&a.indexed(), scanner, (0..n).map(|_| Vec::new()).collect());
-            let known = KnownSecrets::new(found.iter().map(|f| f.secret.as_str()));
+            let known = findings::known_secrets(&found);
             p.masked_text = findings::masker(&found, &a.indexed(), &known);
             p.secrets = found.into_iter().map(|f| f.secret).collect();
             // A value only a file's rule recognises may be echoed in a build step or an ENV: until
