@@ -50,7 +50,7 @@ shot() {
 }
 
 # The layer that ran `rm -f /root/.netrc` (history row 11): .netrc is a ghost in the tree.
-shot tree-ghost g j j j j j j j j j j j Tab C-l j
+shot tree-ghost g j j j j j j j j j j j Enter C-l j
 # Findings pane focused: every leak, by severity, with its status.
 shot findings Tab Tab Tab
 # Enter on the first finding: the preview at the match, ghost banner, secret masked.
