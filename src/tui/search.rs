@@ -47,6 +47,8 @@ impl ContentVisitor for Finder<'_> {
         let mut per_file = 0;
         let mut line = 1usize;
         let mut counted = 0usize;
+        // The file version's own secret spans, looked up once at its first hit.
+        let mut file_spans: Option<Vec<layerscope_core::secrets::SecretSpan>> = None;
         for m in self.ac.find_iter(data) {
             line += data[counted..m.start()]
                 .iter()
@@ -64,7 +66,8 @@ impl ContentVisitor for Finder<'_> {
             let from = ls.max(m.start().saturating_sub(60));
             let to = le.min(m.end() + 120);
             // Known values are looked for over the whole line: the window may cut one.
-            let mut spans = self.a.secret_spans(self.layer, entry);
+            let own = file_spans.get_or_insert_with(|| self.a.secret_spans(self.layer, entry));
+            let mut spans = own.clone();
             spans.extend(self.a.known.find(&data[ls..le], ls as u64));
             let mut pieces = redact(
                 &data[from..to],

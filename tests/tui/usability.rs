@@ -379,22 +379,10 @@ fn at_80x24_the_ghost_banner_and_layer_sizes_are_whole() {
     );
 }
 
+/// The size as the Layer pane prints it: the shared formatter, number and unit joined by a
+/// non-breaking space.
 fn human_nbsp(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    if n < 1000 {
-        return format!("{n}\u{a0}B");
-    }
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    if v >= 100.0 {
-        format!("{v:.0}\u{a0}{}", UNITS[u])
-    } else {
-        format!("{v:.1}\u{a0}{}", UNITS[u])
-    }
+    layerscope_core::units::human(n).replace(' ', "\u{a0}")
 }
 
 #[test]

@@ -413,10 +413,10 @@ fn sort(a: &Indexed, v: &mut [Finding]) {
 /// The secret values of `findings`, to mask wherever else they show up: config and history values
 /// from 4 bytes (an ENV password echoed in a later `RUN`), file values from 8 (shorter ones would
 /// mask ordinary words in every preview).
-pub fn known_secrets(findings: &[Finding]) -> secrets::KnownSecrets {
+pub fn known_secrets<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> secrets::KnownSecrets {
     secrets::KnownSecrets::new(
         findings
-            .iter()
+            .into_iter()
             .filter(|f| f.source != FindingSource::File || f.secret.len() >= 8)
             .map(|f| f.secret.as_str()),
     )

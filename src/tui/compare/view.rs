@@ -265,8 +265,8 @@ pub fn preview_lines(old: &Analysis, new: &Analysis, c: &FileChange) -> Vec<Diff
                 n.ok().flatten().unwrap_or_default(),
             );
             // A value found in either image is masked on both sides.
-            let both: Vec<_> = old.findings.iter().chain(&new.findings).cloned().collect();
-            let known = layerscope_core::findings::known_secrets(&both);
+            let known =
+                layerscope_core::findings::known_secrets(old.findings.iter().chain(&new.findings));
             let body = unified(
                 Side {
                     bytes: &o.0,
