@@ -221,6 +221,21 @@ impl Registry {
         sh(&mut c);
     }
 
+    /// Writes `spec` as an OCI layout under `work` and pushes it as `name`.
+    fn push_image(
+        &self,
+        work: &Path,
+        spec: &ImageSpec,
+        c: imagegen::Compression,
+        name: &str,
+        creds: Option<(&str, &str)>,
+    ) -> imagegen::WrittenImage {
+        let oci = work.join("oci");
+        let w = write_oci(spec, c, &oci);
+        self.push(&format!("oci:{}", oci.display()), name, creds);
+        w
+    }
+
     /// The blob file of `digest` in the registry's storage.
     fn blob_file(&self, digest: &str) -> PathBuf {
         let hex = digest.trim_start_matches("sha256:");

@@ -28,10 +28,10 @@ fn blob_redirect_to_another_port_carries_no_authorization() {
         Some(&pk),
         Some(cdn.port),
     );
-    let oci = work.path().join("oci");
-    write_oci(&demo(), imagegen::Compression::Gzip, &oci);
-    reg.push(
-        &format!("oci:{}", oci.display()),
+    reg.push_image(
+        work.path(),
+        &demo(),
+        imagegen::Compression::Gzip,
         "demo:v1",
         Some(("alice", &pw)),
     );
@@ -198,9 +198,13 @@ fn multi_platform_index_and_zstd_layers() {
         vec![Node::file("arm.txt", "arm\n")],
     ));
     spec.platforms = vec![arm];
-    let oci = work.path().join("oci");
-    let w = write_oci(&spec, imagegen::Compression::Zstd, &oci);
-    reg.push(&format!("oci:{}", oci.display()), "multi:v1", None);
+    let w = reg.push_image(
+        work.path(),
+        &spec,
+        imagegen::Compression::Zstd,
+        "multi:v1",
+        None,
+    );
     let env = Env::new();
     let reference = format!("registry://{}/multi:v1", reg.host);
     let v = env.json(&[&reference, "--json", "--platform", "linux/arm64"]);
@@ -235,9 +239,13 @@ fn bare_names_follow_the_pull_policy_and_transport_prefixes_are_paths() {
     }
     let work = tempfile::tempdir().unwrap();
     let reg = Registry::start(work.path(), Auth::None, None, None);
-    let oci = work.path().join("oci");
-    write_oci(&demo(), imagegen::Compression::Gzip, &oci);
-    reg.push(&format!("oci:{}", oci.display()), "demo:v1", None);
+    reg.push_image(
+        work.path(),
+        &demo(),
+        imagegen::Compression::Gzip,
+        "demo:v1",
+        None,
+    );
     let env = Env::new();
     let bare = format!("{}/demo:v1", reg.host);
     // No daemon answers: pulled (the default policy is `missing`).
@@ -248,7 +256,8 @@ fn bare_names_follow_the_pull_policy_and_transport_prefixes_are_paths() {
     let (code, _, err) = env.run(&[&bare, "--json", "--pull", "never"], None);
     let e = one_line_error(code, &err);
     assert!(e.contains("Docker"), "{e}");
-    // skopeo's and podman's prefixes for files.
+    // skopeo's and podman's prefixes for files (push_image wrote the layout to work/oci).
+    let oci = work.path().join("oci");
     let v = env.json(&[&format!("oci:{}", oci.display()), "--json"]);
     assert_eq!(v["image"]["format"], "oci-layout");
     let tar = work.path().join("demo.tar");

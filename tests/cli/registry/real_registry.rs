@@ -128,10 +128,10 @@ fn unauthorized_not_found_and_untrusted_certificates_are_one_line_errors() {
         Some(&pk),
         None,
     );
-    let oci = work.path().join("oci");
-    write_oci(&derived(), imagegen::Compression::Gzip, &oci);
-    reg.push(
-        &format!("oci:{}", oci.display()),
+    reg.push_image(
+        work.path(),
+        &derived(),
+        imagegen::Compression::Gzip,
         "app:v1",
         Some(("alice", &pw)),
     );
@@ -248,9 +248,13 @@ fn corrupted_blob_is_a_digest_mismatch_and_never_cached() {
     }
     let work = tempfile::tempdir().unwrap();
     let reg = Registry::start(work.path(), Auth::None, None, None);
-    let oci = work.path().join("oci");
-    let w = write_oci(&demo(), imagegen::Compression::Gzip, &oci);
-    reg.push(&format!("oci:{}", oci.display()), "demo:v1", None);
+    let w = reg.push_image(
+        work.path(),
+        &demo(),
+        imagegen::Compression::Gzip,
+        "demo:v1",
+        None,
+    );
     let env = Env::new();
     let reference = format!("registry://{}/demo:v1", reg.host);
     // Plain HTTP is allowed on loopback, and said so.
@@ -324,10 +328,10 @@ fn bearer_token_flow_against_the_real_registry() {
     });
     let realm = format!("http://127.0.0.1:{}/token", auth.port);
     let reg = Registry::start(work.path(), Auth::Silly(realm), None, None);
-    let oci = work.path().join("oci");
-    write_oci(&demo(), imagegen::Compression::Gzip, &oci);
-    reg.push(
-        &format!("oci:{}", oci.display()),
+    reg.push_image(
+        work.path(),
+        &demo(),
+        imagegen::Compression::Gzip,
         "demo:v1",
         Some(("alice", &pw)),
     );
