@@ -7,13 +7,14 @@ use std::sync::{Arc, OnceLock};
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind};
+use aho_corasick::MatchKind;
 use regex::bytes::{RegexSet, RegexSetBuilder};
 use regex_automata::Input;
 
 use super::files::{is_reportable_value, Parser};
 use super::filters::is_placeholder;
 use super::history::{instruction_pairs, split_build_args};
+use super::keywords::KeywordFinder;
 use super::mask::{content_digest, is_binary, shannon_entropy};
 use super::rules::{Rule, RuleSet};
 use super::types::{Confidence, Match, RuleInfo, SecretsError};
@@ -32,8 +33,8 @@ struct Raw {
 pub struct Scanner {
     rules: Vec<Arc<Rule>>,
     by_id: HashMap<Arc<str>, usize>,
-    /// One ASCII case-insensitive Aho-Corasick DFA over all keywords.
-    ac: Option<DFA>,
+    /// Where keywords end: the prefilter of every content rule with keywords.
+    keywords: Option<KeywordFinder>,
     /// AC pattern index -> rules using that keyword.
     kw_rules: Vec<Vec<usize>>,
     /// Content rules without keywords: run over all data.
@@ -94,22 +95,21 @@ impl Scanner {
                 }
             }
         }
-        let ac = if keywords.is_empty() {
+        let finder = if keywords.is_empty() {
             None
         } else {
-            Some(
-                DFA::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .prefilter(false)
-                    .build(&keywords)
-                    .map_err(|e| SecretsError::Prefilter(e.to_string()))?,
-            )
+            let dfa = DFA::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .build(&keywords)
+                .map_err(|e| SecretsError::Prefilter(e.to_string()))?;
+            Some(KeywordFinder::new(dfa, &keywords))
         };
         Ok(Scanner {
             rules,
             by_id,
-            ac,
+            keywords: finder,
             kw_rules,
             always,
             path_rules,
@@ -352,14 +352,15 @@ impl Scanner {
             let r = &self.rules[ri];
             r.path_src.is_none() || path_ok.get(ri).copied().unwrap_or(false)
         };
-        if let Some(ac) = &self.ac {
+        if let Some(finder) = &self.keywords {
+            let ac = finder.dfa();
             // Allocated at the first keyword hit: most small files have none.
             let mut pending: Vec<Option<Range<usize>>> = Vec::new();
             let mut touched: Vec<usize> = Vec::new();
             // Interleaved DFA scan finds where keywords end; then all
             // (overlapping) keyword hits on that line are collected at once.
             let mut covered = 0;
-            for e in keyword_ends(ac, data, self.max_keyword_len) {
+            for e in finder.ends(data, binary) {
                 if e <= covered {
                     continue;
                 }
@@ -554,73 +555,6 @@ impl Scanner {
         }
         out
     }
-}
-
-/// End offsets of keyword matches (ascending, possibly with duplicates).
-///
-/// The DFA walk is latency-bound (one dependent table load per byte), so the
-/// data is split into four lanes walked in lock-step; lanes overlap by
-/// `max_len - 1` bytes so no keyword straddling a lane boundary is lost.
-fn keyword_ends(dfa: &DFA, data: &[u8], max_len: usize) -> Vec<usize> {
-    const LANES: usize = 4;
-    let Ok(start) = dfa.start_state(Anchored::No) else {
-        return Vec::new();
-    };
-    let mut hits = Vec::new();
-    let walk = |lane: &[u8], base: usize, mut sid, hits: &mut Vec<usize>| {
-        for (i, &b) in lane.iter().enumerate() {
-            sid = dfa.next_state(Anchored::No, sid, b);
-            if dfa.is_special(sid) && dfa.is_match(sid) {
-                hits.push(base + i + 1);
-            }
-        }
-    };
-    let n = data.len();
-    if n < 16 * 1024 {
-        walk(data, 0, start, &mut hits);
-        return hits;
-    }
-    let chunk = n / LANES;
-    let overlap = max_len.saturating_sub(1);
-    let mut begin = [0usize; LANES];
-    let mut end = [0usize; LANES];
-    for k in 0..LANES {
-        begin[k] = (k * chunk).saturating_sub(if k == 0 { 0 } else { overlap });
-        end[k] = if k + 1 == LANES { n } else { (k + 1) * chunk };
-    }
-    let common = (0..LANES).map(|k| end[k] - begin[k]).min().unwrap_or(0);
-    let (l0, l1, l2, l3) = (
-        &data[begin[0]..begin[0] + common],
-        &data[begin[1]..begin[1] + common],
-        &data[begin[2]..begin[2] + common],
-        &data[begin[3]..begin[3] + common],
-    );
-    let mut lane_hits: [Vec<usize>; LANES] = Default::default();
-    let mut st = [start; LANES];
-    for (i, (((&a, &b), &c), &d)) in l0.iter().zip(l1).zip(l2).zip(l3).enumerate() {
-        st[0] = dfa.next_state(Anchored::No, st[0], a);
-        st[1] = dfa.next_state(Anchored::No, st[1], b);
-        st[2] = dfa.next_state(Anchored::No, st[2], c);
-        st[3] = dfa.next_state(Anchored::No, st[3], d);
-        if dfa.is_special(st[0])
-            | dfa.is_special(st[1])
-            | dfa.is_special(st[2])
-            | dfa.is_special(st[3])
-        {
-            for k in 0..LANES {
-                if dfa.is_special(st[k]) && dfa.is_match(st[k]) {
-                    lane_hits[k].push(begin[k] + i + 1);
-                }
-            }
-        }
-    }
-    for k in 0..LANES {
-        hits.append(&mut lane_hits[k]);
-        let from = begin[k] + common;
-        walk(&data[from..end[k]], from, st[k], &mut hits);
-    }
-    hits.sort_unstable();
-    hits
 }
 
 fn trim_path(mut path: &[u8]) -> &[u8] {

@@ -18,6 +18,7 @@ mod engine;
 mod files;
 mod filters;
 mod history;
+mod keywords;
 mod mask;
 mod redact;
 mod regex;
