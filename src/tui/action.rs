@@ -115,8 +115,13 @@ impl From<Cmd> for Action {
 pub enum Effect {
     Quit,
     CancelLoad,
+    /// Index this layer next if the pass has not started it (the user selected it).
+    LoadFirst(usize),
     Preview(PreviewReq),
-    Search { gen: u64, needle: String },
+    Search {
+        gen: u64,
+        needle: String,
+    },
     CancelSearch,
     Export(ExportReq),
 }

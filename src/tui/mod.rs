@@ -224,6 +224,7 @@ impl Runtime {
             match e {
                 Effect::Quit => {}
                 Effect::CancelLoad => self.pass.cancel.store(true, Ordering::Relaxed),
+                Effect::LoadFirst(layer) => self.pass.first.store(layer + 1, Ordering::Relaxed),
                 // Partial snapshots have no previews (their path ids are not the final ones).
                 Effect::Preview(req) => {
                     if self.analysis.is_some() {

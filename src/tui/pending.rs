@@ -12,13 +12,36 @@ pub struct Pending {
     pub indexed: usize,
     /// Layers 0..through are indexed: the tree is complete as of each of them.
     pub through: usize,
+    /// Which layers are indexed (the selected one may come before those below it).
+    pub ready: Vec<bool>,
     /// Findings come when the secret scan ends (false with `--no-secrets`).
     pub scan: bool,
 }
 
 impl Pending {
-    pub fn tree_ready(&self, layer: usize) -> bool {
-        layer < self.through
+    /// Whether the files pane can show `layer`: everything up to it needs layers 0..=layer, its
+    /// own changes only the layer itself.
+    pub fn tree_ready(&self, layer: usize, aggregated: bool) -> bool {
+        layer < self.through || (!aggregated && self.is_indexed(layer))
+    }
+
+    pub fn is_indexed(&self, layer: usize) -> bool {
+        self.ready.get(layer).copied().unwrap_or(false)
+    }
+
+    /// A layer shown alone above a layer not indexed yet: whether each path was added or
+    /// modified is provisional, and deletions of what only the missing layers hold are not seen.
+    pub fn provisional(&self, layer: usize) -> bool {
+        layer >= self.through && self.is_indexed(layer)
+    }
+
+    /// The layers below `layer` still missing, as a range (`through..layer`).
+    fn missing_below(&self, layer: usize) -> String {
+        let lo = self.through;
+        match layer.saturating_sub(1) {
+            hi if hi <= lo => format!("layer {lo}"),
+            hi => format!("layers {lo}–{hi}"),
+        }
     }
 
     /// The status line's word on what is still loading.
@@ -39,19 +62,40 @@ impl Pending {
         )
     }
 
-    /// What the files pane waits for at `layer`.
-    pub fn tree_wait(&self, layer: usize) -> String {
+    /// What the files pane waits for at `layer` (aggregated view); `own_key` toggles to the
+    /// layer's own changes.
+    pub fn tree_wait(&self, layer: usize, own_key: &str) -> String {
+        let done = format!("({} of {} layers done)", self.indexed, self.layers);
+        if self.is_indexed(layer) {
+            return format!(
+                "Layer {layer} is indexed: {own_key} shows its own changes now. The image as of \
+                 it waits for {} to be indexed {done}.",
+                self.missing_below(layer)
+            );
+        }
         let lo = self.through;
         let range = if lo == layer {
             format!("layer {layer}")
         } else {
             format!("layers {lo}–{layer}")
         };
-        format!(
-            "Waiting for {range} to be indexed ({} of {} layers done). Select a lower layer \
-             to browse it now.",
-            self.indexed, self.layers
-        )
+        format!("Waiting for {range} to be indexed {done}. Select a lower layer to browse it now.")
+    }
+
+    /// The files pane's title word for a provisional layer.
+    pub fn provisional_title(&self, layer: usize) -> String {
+        format!("provisional: {} not indexed", self.missing_below(layer))
+    }
+
+    /// The layer pane's note on a provisional layer (see [`Pending::provisional`]).
+    pub fn provisional_note(&self, layer: usize) -> String {
+        let missing = self.missing_below(layer);
+        let verb = if missing.starts_with("layers") {
+            "are"
+        } else {
+            "is"
+        };
+        format!("layer {layer} alone: added/modified are provisional until {missing} below it {verb} indexed")
     }
 
     pub fn findings_wait(&self) -> String {

@@ -29,10 +29,11 @@ pub(crate) fn spawn(
                 layers: p.layers(),
                 indexed: p.indexed(),
                 through: p.through(),
+                ready: p.indexed_layers(),
                 scan,
             };
             let mut a = Arc::new(p.snapshot());
-            let mut built = p.through();
+            let mut built = p.indexed();
             let mut seq = 0;
             let send = |a: &Arc<Analysis>, pend: Pending| {
                 tx.send(Event::Worker(WorkerMsg::Partial(a.clone(), pend)))
@@ -50,9 +51,9 @@ pub(crate) fn spawn(
                 if done.load(Ordering::Relaxed) {
                     return;
                 }
-                if p.through() > built {
+                if p.indexed() > built {
                     a = Arc::new(p.snapshot());
-                    built = p.through();
+                    built = p.indexed();
                 }
                 seq += 1;
                 if !send(&a, pending(&p, seq)) {

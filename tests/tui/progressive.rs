@@ -60,6 +60,7 @@ fn send(app: &mut App, p: &Partial, seq: u64) -> Vec<Effect> {
         layers: p.layers(),
         indexed: p.indexed(),
         through: p.through(),
+        ready: p.indexed_layers(),
         scan: true,
     };
     app.update(Action::Worker(WorkerMsg::Partial(
@@ -94,7 +95,8 @@ fn history_layer_and_image_panes_before_any_layer_is_indexed() {
     assert_eq!((p.layers(), p.indexed(), p.through()), (3, 0, 0));
     let mut app = App::new(Arc::default(), "test.tar", 140, 60);
     let fx = send(&mut app, &p, 0);
-    assert!(fx.is_empty(), "no preview of a partial image: {fx:?}");
+    // No preview of a partial image; the layer on screen (the last) is asked for first.
+    assert_eq!(fx, vec![Effect::LoadFirst(2)]);
     let s = shown(&app);
     for want in [
         "History · 3 steps",
@@ -129,8 +131,13 @@ fn a_finished_layer_is_browsable_before_the_last_one_and_the_place_is_kept() {
     assert!(app.loaded().unwrap().tree_rows.is_empty());
     p.add(0, ix(0));
     send(&mut app, &p, 2);
-    // The last layer still waits for layer 1; layer 0 is browsable.
-    assert!(shown(&app).contains("Waiting for layers 1–2"));
+    // The image as of the last layer still waits for layer 1; layer 0 is browsable.
+    let s = shown(&app);
+    assert!(
+        s.contains("Layer 2 is indexed: Ctrl+l shows its own changes now")
+            && s.contains("layer 1 to be indexed"),
+        "{s}"
+    );
     app.update(Action::Cmd(Cmd::Top));
     let v = app.loaded().unwrap();
     assert_eq!(v.layer, 0);
@@ -190,6 +197,85 @@ fn quitting_or_esc_while_loading_cancels_the_pass_and_search_waits() {
     send(&mut app, &p, 0);
     assert!(app.update(Action::Cmd(Cmd::Search)).is_empty());
     assert!(app.ui.message.as_ref().unwrap().0.contains("still loading"));
+}
+
+/// The pass takes the layer a viewer asked for before the others (one thread, so the order is
+/// the pass's own).
+#[test]
+fn the_pass_indexes_the_layer_asked_for_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, _, _) = pass(dir.path());
+    for (first, want) in [
+        (0, vec![0, 1, 2]),
+        (3, vec![2, 0, 1]),
+        (2, vec![1, 0, 2]),
+        (99, vec![0, 1, 2]),
+    ] {
+        let seen = Mutex::new(Vec::new());
+        let state = PassState::default();
+        state
+            .first
+            .store(first, std::sync::atomic::Ordering::Relaxed);
+        let src = source::open_path(&image, &Default::default()).unwrap();
+        let opts = AnalyzeOptions {
+            threads: 1,
+            ..Default::default()
+        };
+        analyze_progressive(src, &opts, &state, None, &|i, _: &LayerIndex| {
+            seen.lock().unwrap().push(i)
+        })
+        .unwrap();
+        assert_eq!(seen.into_inner().unwrap(), want, "first = {first}");
+    }
+}
+
+/// A layer indexed before those below it: its own changes are browsable at once (marked
+/// provisional), the image as of it waits; selecting a layer not indexed asks for it first.
+#[test]
+fn a_layer_indexed_out_of_order_shows_its_own_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, _, seen) = pass(dir.path());
+    let ix = |l: usize| seen.iter().find(|(i, _)| *i == l).unwrap().1.share();
+    let mut p = partial(&image);
+    let mut app = App::new(Arc::default(), "test.tar", 160, 40);
+    assert_eq!(send(&mut app, &p, 0), vec![Effect::LoadFirst(2)]);
+    p.add(2, ix(2));
+    // Indexed now: nothing more to ask for.
+    assert_eq!(send(&mut app, &p, 1), vec![]);
+    let s = shown(&app);
+    assert!(
+        s.contains("Layer 2 is indexed: Ctrl+l shows its own changes now"),
+        "{s}"
+    );
+    assert!(s.contains("waits for layers 0–1"), "{s}");
+    app.update(Action::Cmd(Cmd::ToggleAggregated));
+    let v = app.loaded().unwrap();
+    let rows: Vec<String> = v
+        .tree_rows
+        .iter()
+        .map(|r| v.analysis().path_string(r.path))
+        .collect();
+    assert!(rows.iter().any(|r| r.ends_with("app/new.txt")), "{rows:?}");
+    assert!(!rows.iter().any(|r| r.ends_with("config.txt")), "{rows:?}");
+    let s = shown(&app);
+    assert!(
+        s.contains("layer 2 alone: added/modified are provisional until layers 0–1"),
+        "{s}"
+    );
+    assert!(s.contains("provisional: layers 0–1 not indexed"), "{s}");
+    // Up to layer 1, not indexed: asked for first, once.
+    let fx = app.update(Action::Cmd(Cmd::Up));
+    assert_eq!(app.loaded().unwrap().layer, 1);
+    assert_eq!(fx, vec![Effect::LoadFirst(1)]);
+    assert!(shown(&app).contains("Waiting for layers 0–1 to be indexed"));
+    // Everything below in: the provisional mark goes.
+    p.add(0, ix(0));
+    p.add(1, ix(1));
+    send(&mut app, &p, 2);
+    app.update(Action::Cmd(Cmd::Down));
+    let s = shown(&app);
+    assert!(!s.contains("provisional"), "{s}");
+    assert!(s.contains("new.txt"), "{s}");
 }
 
 /// Layers arrive one every 1.5 s: the history is on screen while they load, and layer 0's

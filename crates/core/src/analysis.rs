@@ -2,7 +2,7 @@
 //! index every layer once (in parallel), merge the tree, compute waste.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result, Warning};
@@ -338,27 +338,38 @@ fn index_all<'v>(
         order.sort_by_key(|&i| std::cmp::Reverse(blob_size(i)));
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let taken: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
+    // The layer a viewer asked for (`PassState::first`) if still free, else the next in order.
+    let claim = || -> Option<usize> {
+        let first = state.first.load(Ordering::Relaxed);
+        if (1..=n).contains(&first) && !taken[first - 1].swap(true, Ordering::AcqRel) {
+            return Some(first - 1);
+        }
+        loop {
+            let i = *order.get(next.fetch_add(1, Ordering::Relaxed))?;
+            if !taken[i].swap(true, Ordering::AcqRel) {
+                return Some(i);
+            }
+        }
+    };
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= n {
-                    break;
+            s.spawn(|| {
+                while let Some(i) = claim() {
+                    let r = match reused(i) {
+                        Some((p, j)) => Ok(p.index(i, j)),
+                        None => index_one(src, i, opts, state, visitor),
+                    };
+                    state.layers_done.fetch_add(1, Ordering::Relaxed);
+                    if let (Some(f), Ok(ix)) = (on_layer, &r) {
+                        f(i, ix);
+                    }
+                    if r.is_err() {
+                        // One bad layer ends the image: stop the other workers early.
+                        state.cancel.store(true, Ordering::Relaxed);
+                    }
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                 }
-                let i = order[k];
-                let r = match reused(i) {
-                    Some((p, j)) => Ok(p.index(i, j)),
-                    None => index_one(src, i, opts, state, visitor),
-                };
-                state.layers_done.fetch_add(1, Ordering::Relaxed);
-                if let (Some(f), Ok(ix)) = (on_layer, &r) {
-                    f(i, ix);
-                }
-                if r.is_err() {
-                    // One bad layer ends the image: stop the other workers early.
-                    state.cancel.store(true, Ordering::Relaxed);
-                }
-                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
             });
         }
     });

@@ -4,7 +4,7 @@
 //! secret scanner) so that an image is decompressed exactly once.
 
 use std::io::{self, Read, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -138,6 +138,9 @@ pub struct PassState {
     /// Layers whose pass has finished (for progress displays).
     pub layers_done: AtomicU64,
     pub cancel: AtomicBool,
+    /// 1 + the layer to index next if no worker has started it yet (the layer the user is
+    /// looking at); 0 for none. Read each time a worker picks its next layer.
+    pub first: AtomicUsize,
 }
 
 /// Files bigger than this are hashed whole but handed to the visitor in their first part only.

@@ -180,7 +180,7 @@ impl Loaded {
         };
         // A layer the partial tree does not reach yet has no rows (its pane says it waits).
         self.tree_rows = match &self.pending {
-            Some(p) if !p.tree_ready(self.layer) => Vec::new(),
+            Some(p) if !p.tree_ready(self.layer, self.tree_opts.aggregated) => Vec::new(),
             _ => filetree::build(
                 &self.model.analysis,
                 self.layer,

@@ -47,6 +47,7 @@ impl App {
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut fx = Vec::new();
+        let waited = self.unindexed_selection();
         if matches!(
             action,
             Action::Cmd(_) | Action::Char(_) | Action::Submit | Action::ClearLine
@@ -76,7 +77,19 @@ impl App {
         if fx.contains(&Effect::Quit) {
             self.ui.quit = true;
         }
+        if let Some(l) = self.unindexed_selection().filter(|&l| waited != Some(l)) {
+            fx.push(Effect::LoadFirst(l));
+        }
         fx
+    }
+
+    /// The selected layer while the load has not indexed it yet.
+    fn unindexed_selection(&self) -> Option<usize> {
+        let v = self.loaded()?;
+        v.pending
+            .as_ref()
+            .is_some_and(|p| !p.is_indexed(v.layer))
+            .then_some(v.layer)
     }
 
     fn on_worker(&mut self, msg: WorkerMsg, fx: &mut Vec<Effect>) {

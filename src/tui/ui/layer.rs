@@ -59,11 +59,15 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
             Span::styled(format!("-{} ", l.removed), t.removed),
             Span::raw(format!(" {}", size(l.size))),
         ]));
-        if v.pending.as_ref().is_some_and(|p| !p.tree_ready(l.index)) {
-            lines.push(Line::styled(
+        match &v.pending {
+            Some(p) if p.provisional(l.index) => {
+                lines.push(Line::styled(p.provisional_note(l.index), t.dim))
+            }
+            Some(p) if !p.tree_ready(l.index, true) => lines.push(Line::styled(
                 "not in the tree yet: its changes and size come once it and the layers below it are indexed",
                 t.dim,
-            ));
+            )),
+            _ => {}
         }
         if l.digest_mismatch() {
             lines.push(Line::styled(

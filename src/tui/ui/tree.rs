@@ -55,6 +55,12 @@ pub(crate) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
         title.push(Span::raw("· by size "));
     }
     title.extend(super::packages::tree_only_title(c));
+    if let Some(p) = v.pending.as_ref().filter(|p| p.provisional(v.layer)) {
+        title.push(Span::styled(
+            format!("· {} ", p.provisional_title(v.layer)),
+            t.warning,
+        ));
+    }
     let focused = c.app.ui.focus == Pane::Tree;
     let b = super::packages::tree_block(block(Line::from(title), focused, t), c);
     let inner = b.inner(r);

@@ -5,6 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
+use crate::tui::action::Cmd;
+use crate::tui::keymap::KeyContext;
 use crate::tui::pane::Pane;
 use crate::tui::ui::widgets::{block, DrawContext};
 
@@ -12,7 +14,14 @@ use crate::tui::ui::widgets::{block, DrawContext};
 pub(super) fn text(c: &DrawContext, pane: Pane) -> Option<String> {
     let p = c.loaded.pending.as_ref()?;
     match pane {
-        Pane::Tree if !p.tree_ready(c.loaded.layer) => Some(p.tree_wait(c.loaded.layer)),
+        Pane::Tree if !p.tree_ready(c.loaded.layer, c.loaded.tree_opts.aggregated) => {
+            let key = c
+                .app
+                .ui
+                .keymap
+                .hint(KeyContext::Tree, Cmd::ToggleAggregated);
+            Some(p.tree_wait(c.loaded.layer, &key))
+        }
         Pane::Findings => Some(p.findings_wait()),
         Pane::Preview => Some(p.preview_wait()),
         _ => None,

@@ -92,6 +92,11 @@ impl Partial {
         self.indexes.get(layer).is_some_and(Option::is_some)
     }
 
+    /// Which layers are indexed.
+    pub fn indexed_layers(&self) -> Vec<bool> {
+        self.indexes.iter().map(Option::is_some).collect()
+    }
+
     /// How many layers are indexed, in any order.
     pub fn indexed(&self) -> usize {
         self.indexes.iter().filter(|i| i.is_some()).count()
@@ -105,29 +110,42 @@ impl Partial {
             .unwrap_or(self.indexes.len())
     }
 
-    /// The image as far as it is known: the tree of layers 0..through(), the other layers as the
-    /// manifest describes them (no entries), no findings.
+    /// The image as far as it is known: a tree of every layer indexed so far, an empty stand-in
+    /// for each one that is not, and the manifest's description of those; no findings. The tree
+    /// as of layer N is the image's own for N < through(). Above a missing layer, a layer's own
+    /// paths are right but whether each was added or modified is provisional (the layer below
+    /// that holds it may be missing), and deleting a path only a missing layer holds is not seen
+    /// yet; the tree's warnings are kept only when nothing is missing below the top.
     pub fn snapshot(&self) -> Analysis {
         let through = self.through();
-        let mut table = PathTable::new();
-        let mut prefix: Vec<LayerIndex> = self.indexes[..through]
+        let top = self
+            .indexes
             .iter()
-            .flatten()
-            .map(LayerIndex::share)
+            .rposition(Option::is_some)
+            .map_or(0, |i| i + 1);
+        let mut table = PathTable::new();
+        let mut known: Vec<LayerIndex> = self.indexes[..top]
+            .iter()
+            .map(|ix| ix.as_ref().map(LayerIndex::share).unwrap_or_default())
             .collect();
-        for ix in &mut prefix {
+        for ix in &mut known {
             ix.intern(&mut table);
         }
-        let tree = Tree::build(table, &prefix);
+        let tree = Tree::build(table, &known);
         let mut warnings = self.warnings.clone();
-        warnings.extend(tree.warnings.iter().cloned());
+        if top == through {
+            warnings.extend(tree.warnings.iter().cloned());
+        }
         let diff_id = |i: usize| self.config.diff_ids.get(i).cloned().unwrap_or_default();
-        let mut layers: Vec<LayerInfo> = prefix
+        let mut layers: Vec<LayerInfo> = known
             .into_iter()
             .enumerate()
-            .map(|(i, ix)| layer_info(&self.src, i, ix, diff_id(i), self.layer_hist[i], None))
+            .map(|(i, ix)| match self.indexes[i] {
+                Some(_) => layer_info(&self.src, i, ix, diff_id(i), self.layer_hist[i], None),
+                None => self.pending(i, diff_id(i)),
+            })
             .collect();
-        for i in through..self.indexes.len() {
+        for i in top..self.indexes.len() {
             layers.push(self.pending(i, diff_id(i)));
         }
         count_changes(&tree, &mut layers);
