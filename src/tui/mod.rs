@@ -303,8 +303,11 @@ fn event_loop(
 ) -> anyhow::Result<()> {
     term.draw(|f| ui::draw(f, app, theme))?;
     loop {
-        let busy = matches!(app.phase, Phase::Loading(_))
-            || app.loaded().is_some_and(|v| v.search.running);
+        // Live counters on screen (the loading box, a download under a partial image): tick.
+        let live = matches!(app.phase, Phase::Loading(_))
+            || (app.ui.transfer.running().is_some()
+                && app.loaded().is_some_and(|v| v.pending.is_some()));
+        let busy = live || app.loaded().is_some_and(|v| v.search.running);
         let timeout = Duration::from_millis(if busy { 100 } else { 1000 });
         let mut dirty = false;
         let first = match rx.recv_timeout(timeout) {
@@ -336,8 +339,7 @@ fn event_loop(
                 return Ok(());
             }
         }
-        // The loading screen reads the pass's live counters: redraw on every tick.
-        if matches!(app.phase, Phase::Loading(_)) {
+        if live {
             dirty = true;
         }
         if dirty {

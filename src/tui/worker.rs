@@ -22,11 +22,23 @@ pub(crate) enum Event {
     Worker(WorkerMsg),
 }
 
-/// Daemon transfer progress while the image is streamed out of docker/podman.
+/// Transfer progress: a daemon streaming the image out, or registry blobs downloading beside
+/// the analysis.
 #[derive(Default)]
 pub(crate) struct Fetch {
     pub(crate) done: AtomicU64,
     pub(crate) total: AtomicU64,
+}
+
+impl Fetch {
+    /// `(done, total)` while a transfer of known size is under way.
+    pub(crate) fn running(&self) -> Option<(u64, u64)> {
+        let (d, t) = (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        );
+        (t > 0 && d < t).then_some((d, t))
+    }
 }
 
 /// Opens (from a file, a layout or a daemon) and analyses the image, secret scan included,
@@ -48,6 +60,14 @@ pub(crate) fn spawn_load(
                 open.registry.cancel = Some(source::registry::CancelCheck(Arc::new(move || {
                     p.cancel.load(Ordering::Relaxed)
                 })));
+                // Registry layers download while the history is on screen and are indexed as
+                // they arrive.
+                let f = fetch.clone();
+                open.registry.background =
+                    Some(source::registry::Progress(Arc::new(move |done, total| {
+                        f.done.store(done, Ordering::Relaxed);
+                        f.total.store(total.unwrap_or(0), Ordering::Relaxed);
+                    })));
                 let src = source::open_input(&input, &open, &mut |done, total| {
                     fetch.done.store(done, Ordering::Relaxed);
                     fetch.total.store(total.unwrap_or(0), Ordering::Relaxed);

@@ -52,6 +52,9 @@ pub struct Ui {
     pub(crate) rules: Arc<HashMap<String, String>>,
     /// Where the user's `keys.toml` goes (named in the help), found once, not while drawing.
     pub(crate) keys_file: Option<PathBuf>,
+    /// The load's transfer counters (registry blobs still downloading while a partial image is
+    /// on screen), written by the load worker.
+    pub(crate) transfer: Arc<Fetch>,
 }
 
 pub struct App {
@@ -156,16 +159,32 @@ impl App {
                 quit: false,
                 rules: Arc::default(),
                 keys_file: Keymap::config_path(),
+                transfer: Arc::default(),
             },
         }
     }
 
     /// Shows these counters on the loading screen (the load worker writes them).
     pub(crate) fn watch_load(&mut self, pass: Arc<PassState>, fetch: Arc<Fetch>) {
+        self.ui.transfer = fetch.clone();
         if let Phase::Loading(l) = &mut self.phase {
             l.pass = pass;
             l.fetch = fetch;
         }
+    }
+
+    /// What is still loading under a partial image: the transfer, then the pass.
+    pub(crate) fn pending_status(&self) -> Option<String> {
+        let p = self.loaded()?.pending.as_ref()?;
+        Some(match self.ui.transfer.running() {
+            Some((done, total)) => format!(
+                "downloading {} of {} · {}",
+                crate::tui::text::human(done),
+                crate::tui::text::human(total),
+                p.status()
+            ),
+            None => p.status(),
+        })
     }
 
     pub fn loaded(&self) -> Option<&Loaded> {

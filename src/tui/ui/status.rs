@@ -71,8 +71,8 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = Vec::new();
     let mut used = 0usize;
     // A partial image: what is still loading comes before the key hints.
-    if let Some(p) = app.loaded().and_then(|v| v.pending.as_ref()) {
-        let s = format!("{}  ", p.status());
+    if let Some(status) = app.pending_status() {
+        let s = format!("{status}  ");
         used += width(&s);
         spans.push(Span::styled(s, theme.dim));
     }

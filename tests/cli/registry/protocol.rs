@@ -56,8 +56,14 @@ fn blob_redirect_to_another_port_carries_no_authorization() {
     }
 }
 
-/// A scripted registry serving an OCI layout, with faults on the first requests.
-fn scripted_registry(oci: &Path, manifest_429: Option<&'static str>, cut_blob: bool) -> Mini {
+/// A scripted registry serving an OCI layout, with faults on the first requests; with `hold`,
+/// layer blobs (not the config) are answered only once it is set.
+fn scripted_registry(
+    oci: &Path,
+    manifest_429: Option<&'static str>,
+    cut_blob: bool,
+    hold: Option<Arc<std::sync::atomic::AtomicBool>>,
+) -> Mini {
     let index: Value =
         serde_json::from_slice(&std::fs::read(oci.join("index.json")).unwrap()).unwrap();
     let top = index["manifests"][0]["digest"]
@@ -101,6 +107,14 @@ fn scripted_registry(oci: &Path, manifest_429: Option<&'static str>, cut_blob: b
             respond(w, "200 OK", &[("Content-Type", &mt)], &b);
         } else if let Some(d) = req.path.strip_prefix("/v2/demo/blobs/") {
             let b = blob(d).unwrap();
+            let is_config =
+                serde_json::from_slice::<Value>(&b).is_ok_and(|v| v.get("rootfs").is_some());
+            if let (Some(h), false) = (&hold, is_config) {
+                let until = Instant::now() + Duration::from_secs(60);
+                while !h.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
             let from = req
                 .headers
                 .get("range")
@@ -143,7 +157,7 @@ fn rate_limits_are_waited_out_and_cut_blobs_resume_with_range() {
     let work = tempfile::tempdir().unwrap();
     let oci = work.path().join("oci");
     let w = write_oci(&demo(), imagegen::Compression::Gzip, &oci);
-    let srv = scripted_registry(&oci, Some("1"), true);
+    let srv = scripted_registry(&oci, Some("1"), true, None);
     let env = Env::new();
     let reference = format!("registry://127.0.0.1:{}/demo:v1", srv.port);
     let v = env.json(&[&reference, "--json"]);
@@ -170,7 +184,7 @@ fn rate_limits_are_waited_out_and_cut_blobs_resume_with_range() {
     assert_eq!(pulled, local);
 
     // A wait longer than layerscope waits: reported with the wait, not slept through.
-    let srv = scripted_registry(&oci, Some("3600"), false);
+    let srv = scripted_registry(&oci, Some("3600"), false, None);
     let (code, _, err) = env.run(
         &[
             &format!("registry://127.0.0.1:{}/demo:v1", srv.port),
@@ -181,6 +195,68 @@ fn rate_limits_are_waited_out_and_cut_blobs_resume_with_range() {
     );
     let e = one_line_error(code, &err);
     assert!(e.contains("rate limited") && e.contains("3600 s"), "{e}");
+}
+
+/// The TUI shows the history, the layer list and the image pane while the layers are still
+/// downloading (the registry holds every layer blob until the screen has been read), then
+/// indexes them as they arrive. Not timed: each step waits for what it expects.
+#[test]
+fn tui_shows_the_history_before_the_registry_layers_have_downloaded() {
+    if !crate::support::tmux::available() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let oci = work.path().join("oci");
+    write_oci(&demo(), imagegen::Compression::Gzip, &oci);
+    let gate = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let srv = scripted_registry(&oci, None, false, Some(gate.clone()));
+    let env = Env::new();
+    let mut vars: Vec<(&str, &str)> = env
+        .vars
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let config = env.path("home");
+    vars.push(("XDG_CONFIG_HOME", config.to_str().unwrap()));
+    let reference = format!("registry://127.0.0.1:{}/demo:v1", srv.port);
+    let t = crate::support::tmux::Tmux::start(
+        "registry-progressive",
+        160,
+        45,
+        env!("CARGO_BIN_EXE_layerscope"),
+        &[&reference, "--no-cache"],
+        &vars,
+    );
+    let screen = t.wait_for_all(&["History · ", "Layer L", "downloading ", "loading: 0/"]);
+    let blobs = |srv: &Mini| {
+        srv.seen()
+            .iter()
+            .filter(|s| s.path.contains("/blobs/"))
+            .count()
+    };
+    assert!(
+        blobs(&srv) >= 2,
+        "the config and the held layers were asked for"
+    );
+    assert!(
+        !screen.contains("Findings · ") || screen.contains("Findings · loading"),
+        "{screen}"
+    );
+    gate.store(true, std::sync::atomic::Ordering::Relaxed);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let screen = loop {
+        let s = t.capture();
+        if s.contains("Findings · ") && !s.contains("Findings · loading") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the load did not end:\n{s}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        !screen.contains("downloading ") && !screen.contains("loading: "),
+        "{screen}"
+    );
+    t.quit_cleanly();
 }
 
 #[test]
@@ -311,7 +387,7 @@ fn download_limits_apply_before_anything_is_fetched() {
     let work = tempfile::tempdir().unwrap();
     let oci = work.path().join("oci");
     write_oci(&demo(), imagegen::Compression::Gzip, &oci);
-    let srv = scripted_registry(&oci, None, false);
+    let srv = scripted_registry(&oci, None, false, None);
     let env = Env::new();
     let reference = format!("registry://127.0.0.1:{}/demo:v1", srv.port);
     let (code, _, err) = env.run(&[&reference, "--json", "--max-bytes", "1000"], None);

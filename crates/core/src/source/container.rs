@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::paths::normalize;
+use crate::source::arrivals::Arrivals;
 use crate::source::compress::{self, Compression};
 
 pub trait ReadSeek: Read + Seek + Send {}
@@ -31,6 +32,8 @@ pub enum Container {
         display: String,
         /// Keeps a private download directory (`--no-cache`) alive as long as the container.
         _keep: Option<std::sync::Arc<tempfile::TempDir>>,
+        /// Blobs still downloading into `root`: opening one waits for it.
+        arrivals: Option<std::sync::Arc<Arrivals>>,
     },
     Tar {
         file: PathBuf,
@@ -49,6 +52,7 @@ impl Container {
             root: root.to_path_buf(),
             display: root.display().to_string(),
             _keep: None,
+            arrivals: None,
         }
     }
 
@@ -61,6 +65,23 @@ impl Container {
             root: root.to_path_buf(),
             display: root.display().to_string(),
             _keep: keep,
+            arrivals: None,
+        }
+    }
+
+    /// A directory container whose blobs `arrivals` is still bringing in.
+    pub fn with_arrivals(mut self, a: std::sync::Arc<Arrivals>) -> Container {
+        if let Container::Dir { arrivals, .. } = &mut self {
+            *arrivals = Some(a);
+        }
+        self
+    }
+
+    /// The transfer still bringing blobs in, if any.
+    pub fn arrivals(&self) -> Option<&std::sync::Arc<Arrivals>> {
+        match self {
+            Container::Dir { arrivals, .. } => arrivals.as_ref(),
+            Container::Tar { .. } => None,
         }
     }
 
@@ -246,7 +267,10 @@ impl Container {
     pub fn open_at(&self, name: &str, offset: u64) -> Result<Box<dyn ReadSeek>> {
         let shown = self.display_member(name);
         match self {
-            Container::Dir { .. } => {
+            Container::Dir { arrivals, .. } => {
+                if let Some(a) = arrivals {
+                    a.wait(name)?;
+                }
                 let p = self.dir_path(name).ok_or_else(|| {
                     Error::invalid(
                         &shown,

@@ -1,6 +1,7 @@
 //! Finding the manifest, config and layer blobs of an image in every supported format, behind one
 //! entry point (`open`) that needs no hint from the user.
 
+pub mod arrivals;
 pub mod compress;
 pub mod container;
 pub mod daemon;

@@ -24,6 +24,7 @@ use serde_json::Value;
 pub use auth::Secret;
 pub use reference::Reference;
 
+use super::arrivals::Arrivals;
 use super::{Container, Format, ImageSource, LayerRef, OpenOptions, Resolved};
 use crate::error::{Error, Result, Warning};
 
@@ -65,6 +66,20 @@ pub struct RegistryOptions {
     pub stall_timeout: Duration,
     /// Asked while blobs download; `true` stops the pull (the TUI's Esc).
     pub cancel: Option<CancelCheck>,
+    /// With it, `open` returns once the manifest and config are in: the layers download on a
+    /// thread of their own reporting here, and opening a layer waits for its blob, so a viewer
+    /// shows the history at once and indexes each layer as it arrives.
+    pub background: Option<Progress>,
+}
+
+/// Transfer progress `(done, total)` reported from the download thread.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(u64, Option<u64>) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// A cancellation test handed down by the caller (sources sit below the layer state that
@@ -89,6 +104,7 @@ impl Default for RegistryOptions {
             connect_timeout: Duration::from_secs(15),
             stall_timeout: Duration::from_secs(60),
             cancel: None,
+            background: None,
         }
     }
 }
@@ -251,17 +267,52 @@ pub fn open(
         }
         .into());
     }
-    let counts = match pull::fetch_all(&client, &cache, &wants, ro.cancel.as_ref(), progress) {
-        Ok(c) => c,
-        Err(RegistryError::Cancelled) => return Err(Error::Cancelled),
-        Err(e) => return Err(e.into()),
+    let endpoint = client.base.clone();
+    let fetched = |r: std::result::Result<pull::Counts, RegistryError>| match r {
+        Ok(c) => Ok(c),
+        Err(RegistryError::Cancelled) => Err(Error::Cancelled),
+        Err(e) => Err(Error::from(e)),
+    };
+    let (counts, arrivals) = match &ro.background {
+        None => {
+            let all = pull::fetch_all(
+                &client,
+                &cache,
+                &wants,
+                ro.cancel.as_ref(),
+                progress,
+                &|_| {},
+            );
+            (fetched(all)?, None)
+        }
+        Some(bg) => {
+            let config = pull::fetch_all(
+                &client,
+                &cache,
+                &wants[..1],
+                ro.cancel.as_ref(),
+                &mut |_, _| {},
+                &|_| {},
+            );
+            let counts = fetched(config)?;
+            (
+                counts,
+                Some(pull_in_background(
+                    client,
+                    &cache,
+                    wants.split_off(1),
+                    ro,
+                    bg.clone(),
+                )),
+            )
+        }
     };
     let config_path = cache.path(&config_digest).unwrap_or_default();
     let config_raw =
         std::fs::read(&config_path).map_err(|e| Error::io(config_path.display().to_string(), e))?;
     let origin = Origin {
         registry: r.registry.clone(),
-        endpoint: client.base.clone(),
+        endpoint,
         manifest_digest: m.digest.clone(),
         index_digest: m.index_digest.clone(),
         downloaded_blobs: counts.downloaded,
@@ -276,10 +327,66 @@ pub fn open(
         layers,
         warnings,
     };
-    let container = Container::open_dir_keeping(&cache.root, cache.temp.clone());
+    let mut container = Container::open_dir_keeping(&cache.root, cache.temp.clone());
+    if let Some(a) = arrivals {
+        container = container.with_arrivals(a);
+    }
     let mut src = located.into_source(container, Format::Registry);
     src.registry = Some(origin);
     Ok(src)
+}
+
+/// Starts the download of `wants` on a thread of its own; the returned arrivals say when each
+/// blob is in place and carry the first error to the layer that waits for it.
+fn pull_in_background(
+    client: client::Client,
+    cache: &cache::Cache,
+    wants: Vec<pull::Want>,
+    ro: &RegistryOptions,
+    progress: Progress,
+) -> std::sync::Arc<Arrivals> {
+    let total = wants.iter().map(|w| w.size).sum();
+    let members = wants.iter().filter_map(|w| cache::Cache::member(&w.digest));
+    let cancel = ro.cancel.clone();
+    let arrivals = std::sync::Arc::new(Arrivals::new(
+        members,
+        total,
+        cancel.as_ref().map(|c| c.0.clone()),
+    ));
+    let a = arrivals.clone();
+    let cache = cache::Cache {
+        root: cache.root.clone(),
+        temp: cache.temp.clone(),
+    };
+    let spawned = std::thread::Builder::new()
+        .name("registry-pull".into())
+        .spawn(move || {
+            let mut report = |done, total| {
+                a.done.store(done, std::sync::atomic::Ordering::Relaxed);
+                (progress.0)(done, total);
+            };
+            let arrived = |w: &pull::Want| {
+                if let Some(m) = cache::Cache::member(&w.digest) {
+                    a.arrived(&m);
+                }
+            };
+            match pull::fetch_all(
+                &client,
+                &cache,
+                &wants,
+                cancel.as_ref(),
+                &mut report,
+                &arrived,
+            ) {
+                Ok(_) => {}
+                Err(RegistryError::Cancelled) => a.fail(Error::Cancelled),
+                Err(e) => a.fail(e.into()),
+            }
+        });
+    if let Err(e) = spawned {
+        arrivals.fail(Error::io("registry download thread", e));
+    }
+    arrivals
 }
 
 /// Image IDs (`sha256:…`, or 12 to 64 hex digits) name what a daemon holds; they are never

@@ -203,14 +203,16 @@ fn tmp_display(cache: &Cache) -> String {
     cache.root.join("tmp").display().to_string()
 }
 
-/// Fetches every wanted blob, `PARALLEL` at a time. `progress(done, total)` is called from the
-/// calling thread about ten times a second.
+/// Fetches every wanted blob, `PARALLEL` at a time, in the order given. `progress(done, total)`
+/// is called from the calling thread about ten times a second; `arrived(want)` as each blob is
+/// in the cache, verified.
 pub(super) fn fetch_all(
     client: &Client,
     cache: &Cache,
     wants: &[Want],
     cancelled: Option<&super::CancelCheck>,
     progress: &mut dyn FnMut(u64, Option<u64>),
+    arrived: &(dyn Fn(&Want) + Sync),
 ) -> Result<Counts, RegistryError> {
     let total: u64 = wants.iter().map(|w| w.size).sum();
     let done = AtomicU64::new(0);
@@ -230,6 +232,7 @@ pub(super) fn fetch_all(
                 }
                 match ensure(client, cache, w, &done, &cancel) {
                     Ok(downloaded) => {
+                        arrived(w);
                         let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
                         if downloaded {
                             c.downloaded += 1;
