@@ -83,6 +83,7 @@ fn options(args: &RunArgs) -> Result<AnalyzeOptions> {
                 max_depth: l.max_depth,
             },
             registry: registry_options(&args.registry)?,
+            preview: None,
         },
         strict: args.strict,
         threads: args.threads,

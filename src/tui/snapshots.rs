@@ -34,7 +34,8 @@ pub(crate) fn spawn(
             };
             let mut a = Arc::new(p.snapshot());
             let mut built = p.indexed();
-            let mut seq = 0;
+            // Seq 0 is the daemon's early view, when there was one.
+            let mut seq = 1;
             let send = |a: &Arc<Analysis>, pend: Pending| {
                 tx.send(Event::Worker(WorkerMsg::Partial(a.clone(), pend)))
                     .is_ok()

@@ -68,6 +68,11 @@ pub(crate) fn spawn_load(
                         f.done.store(done, Ordering::Relaxed);
                         f.total.store(total.unwrap_or(0), Ordering::Relaxed);
                     })));
+                // A daemon describes the image before its tar streams: shown meanwhile.
+                let (ptx, pscan) = (tx.clone(), scanner.clone());
+                open.preview = Some(source::PreviewHook(Arc::new(move |src| {
+                    early_view(&src, pscan.as_deref(), &ptx)
+                })));
                 let src = source::open_input(&input, &open, &mut |done, total| {
                     fetch.done.store(done, Ordering::Relaxed);
                     fetch.total.store(total.unwrap_or(0), Ordering::Relaxed);
@@ -125,6 +130,26 @@ fn progressive(
     let r = analyze_progressive(src, opts, pass, scanner, &on_layer);
     done.store(true, Ordering::Relaxed);
     r
+}
+
+/// The first snapshot (seq 0) of an image whose source is not open yet: its history, layers
+/// and config as the daemon described them.
+fn early_view(src: &ImageSource, scanner: Option<&Scanner>, tx: &Sender<Event>) {
+    let Ok(p) = layerscope_core::analysis::partial::Partial::new(src, scanner) else {
+        return;
+    };
+    let pending = crate::tui::pending::Pending {
+        seq: 0,
+        layers: p.layers(),
+        indexed: 0,
+        through: 0,
+        ready: vec![false; p.layers()],
+        scan: scanner.is_some(),
+    };
+    let _ = tx.send(Event::Worker(WorkerMsg::Partial(
+        Arc::new(p.snapshot()),
+        pending,
+    )));
 }
 
 /// `LAYERSCOPE_TEST_LAYER_DELAY_MS`: for tests of the progressive view only. Layer i counts as

@@ -46,6 +46,7 @@ fn opts(pairs: &[(&str, &str)]) -> FetchOptions {
         env: Env::from_pairs(pairs.iter().copied()),
         timeout: Duration::from_secs(30),
         spool_dir: None,
+        on_info: None,
     }
 }
 

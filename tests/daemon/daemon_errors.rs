@@ -15,6 +15,7 @@ fn opts(pairs: &[(&str, &str)]) -> FetchOptions {
         env: Env::from_pairs(pairs.iter().copied()),
         timeout: Duration::from_secs(5),
         spool_dir: None,
+        on_info: None,
     }
 }
 

@@ -6,3 +6,4 @@ mod support;
 
 mod daemon;
 mod daemon_errors;
+mod early_view;

@@ -107,8 +107,13 @@ fn carried(old: &Loaded, a: Arc<Analysis>, pending: Option<Pending>) -> Loaded {
         toggled,
         ..old.tree_opts.clone()
     };
-    v.history = old.history;
-    v.layer = old.layer;
+    // A daemon's early view and the image its tar holds may differ in their counts.
+    if old.model.layer_count() == v.model.layer_count()
+        && old.analysis().history.len() == v.analysis().history.len()
+    {
+        v.history = old.history;
+        v.layer = old.layer;
+    }
     // A base the user marked stays; a guess is made again from what is now indexed.
     if old.base != old.model.base_guess {
         v.base = old.base;

@@ -92,6 +92,27 @@ impl DaemonError {
     }
 }
 
+/// What the daemon says of the image before its tar streams: `GET /images/{name}/json` and,
+/// when it answers, `GET /images/{name}/history` (newest step first).
+#[derive(Debug)]
+pub struct DaemonInfo {
+    pub kind: DaemonKind,
+    pub name: String,
+    pub socket: String,
+    pub inspect: serde_json::Value,
+    pub history: Option<serde_json::Value>,
+}
+
+/// Called with the [`DaemonInfo`] before the tar is streamed (a viewer shows it meanwhile).
+#[derive(Clone)]
+pub struct InfoHook(pub std::sync::Arc<dyn Fn(&DaemonInfo) + Send + Sync>);
+
+impl fmt::Debug for InfoHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InfoHook")
+    }
+}
+
 /// Options of [`fetch_with`].
 #[derive(Clone, Debug)]
 pub struct FetchOptions {
@@ -101,6 +122,8 @@ pub struct FetchOptions {
     pub timeout: Duration,
     /// Directory of the spool file; `None`: the system temp dir (`TMPDIR`).
     pub spool_dir: Option<std::path::PathBuf>,
+    /// Also asks for the history and hands both answers here before streaming the tar.
+    pub on_info: Option<InfoHook>,
 }
 
 impl Default for FetchOptions {
@@ -109,6 +132,7 @@ impl Default for FetchOptions {
             env: Env::from_process(),
             timeout: Duration::from_secs(30),
             spool_dir: None,
+            on_info: None,
         }
     }
 }
@@ -334,6 +358,22 @@ fn fetch_from(
         })?;
     let size_hint = info.get("Size").and_then(serde_json::Value::as_u64);
     let image_id = info.get("Id").and_then(|v| v.as_str()).map(str::to_string);
+    if let Some(hook) = &opts.on_info {
+        // Only for the early view: a daemon without the endpoint still gets its tar streamed.
+        let req = format!("{}/images/{enc}/history", daemon.prefix);
+        let history = request(&daemon.endpoint, &req, opts.timeout)
+            .ok()
+            .filter(|r| r.status == 200)
+            .and_then(|mut r| r.read_body_limited(16 * 1024 * 1024).ok())
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        (hook.0)(&DaemonInfo {
+            kind: daemon.kind,
+            name: name.to_string(),
+            socket: socket.clone(),
+            inspect: info,
+            history,
+        });
+    }
 
     // The tar.
     let req = format!("{}/images/{enc}/get", daemon.prefix);

@@ -7,6 +7,7 @@ pub mod container;
 pub mod daemon;
 mod docker;
 mod oci;
+mod preview;
 pub mod registry;
 mod select;
 mod sniff;
@@ -86,6 +87,19 @@ pub struct OpenOptions {
     pub image: Option<String>,
     pub limits: Limits,
     pub registry: registry::RegistryOptions,
+    /// Handed the image as a daemon describes it before its tar streams (history, layers,
+    /// config; no blobs), for a viewer to show meanwhile.
+    pub preview: Option<PreviewHook>,
+}
+
+/// See [`OpenOptions::preview`].
+#[derive(Clone)]
+pub struct PreviewHook(pub std::sync::Arc<dyn Fn(ImageSource) + Send + Sync>);
+
+impl std::fmt::Debug for PreviewHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PreviewHook")
+    }
 }
 
 /// An image located inside its container: what the loader needs to read it.
@@ -180,7 +194,18 @@ pub fn open_daemon(
     opts: &OpenOptions,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<ImageSource> {
-    let fetched = daemon::fetch(r, progress)?;
+    let on_info = opts.preview.clone().map(|hook| {
+        daemon::InfoHook(std::sync::Arc::new(move |info: &daemon::DaemonInfo| {
+            if let Some(src) = preview::from_daemon(info) {
+                (hook.0)(src);
+            }
+        }))
+    });
+    let fetch_opts = daemon::FetchOptions {
+        on_info,
+        ..Default::default()
+    };
+    let fetched = daemon::fetch_with(r, &fetch_opts, progress)?;
     let display = format!("{}://{}", fetched.kind.cli(), fetched.name);
     let format = match fetched.kind {
         daemon::DaemonKind::Docker => Format::DockerDaemon,
