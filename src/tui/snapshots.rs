@@ -52,6 +52,16 @@ pub(crate) fn spawn(
                 if done.load(Ordering::Relaxed) {
                     return;
                 }
+                // Every layer in: the final analysis is being built from the same indexes and
+                // comes next. A snapshot now would race it for the cores and hold another copy
+                // of every entry; the copies held here go too.
+                if p.indexed() == p.layers() {
+                    seq += 1;
+                    let last = pending(&p, seq);
+                    drop(p);
+                    let _ = send(&a, last);
+                    return;
+                }
                 if p.indexed() > built {
                     a = Arc::new(p.snapshot());
                     built = p.indexed();

@@ -376,9 +376,11 @@ fn index_tar(f: &mut File, display: &str) -> Result<HashMap<String, Member>> {
     let mut members = HashMap::new();
     // Long names and PAX records are read into memory by the tar crate: bound them.
     let headers = super::tar_guard::HeaderBudget::new(&super::Limits::default());
-    let mut ar = tar::Archive::new(headers.guard(io::BufReader::new(&mut *f)));
+    f.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(display, e))?;
+    let mut ar = tar::Archive::new(headers.guard_seekable(io::BufReader::new(&mut *f)));
     let entries = ar
-        .entries()
+        .entries_with_seek()
         .map_err(|e| Error::invalid(display, format!("not a tar archive: {e}")))?;
     for entry in entries {
         let entry =

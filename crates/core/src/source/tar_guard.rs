@@ -121,3 +121,27 @@ impl<R: Read> io::Seek for HeaderGuard<'_, R> {
         Ok(self.pos)
     }
 }
+
+/// A guarded stream that really seeks (the outer archive, a file): the tar reader skips each
+/// member's data instead of reading it, so indexing a 1 GB `docker save` reads its headers only.
+pub(crate) struct SeekGuard<'a, R>(HeaderGuard<'a, R>);
+
+impl HeaderBudget {
+    pub(crate) fn guard_seekable<R: Read + io::Seek>(&self, inner: R) -> SeekGuard<'_, R> {
+        SeekGuard(self.guard(inner))
+    }
+}
+
+impl<R: Read> Read for SeekGuard<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: Read + io::Seek> io::Seek for SeekGuard<'_, R> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let p = self.0.inner.seek(to)?;
+        self.0.pos = p;
+        Ok(p)
+    }
+}
