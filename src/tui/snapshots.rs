@@ -1,10 +1,11 @@
 //! The snapshot thread of a progressive load: takes each layer's index as the pass hands it
 //! out, and sends the image as far as it is known (`analysis::partial`). Several layers that
-//! finish while a snapshot is built make one snapshot, not several.
+//! finish while a snapshot is built, or within `GAP` of the last one, make one snapshot.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use layerscope_core::analysis::partial::Partial;
 use layerscope_core::analysis::Analysis;
@@ -13,6 +14,9 @@ use layerscope_core::layer::LayerIndex;
 use crate::tui::action::WorkerMsg;
 use crate::tui::pending::Pending;
 use crate::tui::worker::Event;
+
+/// The shortest time between two snapshots.
+const GAP: Duration = Duration::from_millis(250);
 
 pub(crate) fn spawn(
     mut p: Partial,
@@ -43,10 +47,23 @@ pub(crate) fn spawn(
             if !send(&a, pending(&p, seq)) {
                 return;
             }
+            let mut last = Instant::now();
             while let Ok((i, ix)) = layers.recv() {
                 p.add(i, ix);
-                for (i, ix) in layers.try_iter() {
-                    p.add(i, ix);
+                // At most one snapshot per GAP: each is a tree build on the cores the pass
+                // needs (seven of them on an 8-layer image of 350k files cost ~0.3 s).
+                loop {
+                    for (i, ix) in layers.try_iter() {
+                        p.add(i, ix);
+                    }
+                    let left = (last + GAP).saturating_duration_since(Instant::now());
+                    if left.is_zero() || p.indexed() == p.layers() {
+                        break;
+                    }
+                    match layers.recv_timeout(left) {
+                        Ok((i, ix)) => p.add(i, ix),
+                        Err(_) => break,
+                    }
                 }
                 // The whole analysis is out: a snapshot now would only cost time.
                 if done.load(Ordering::Relaxed) {
@@ -65,6 +82,7 @@ pub(crate) fn spawn(
                 if p.indexed() > built {
                     a = Arc::new(p.snapshot());
                     built = p.indexed();
+                    last = Instant::now();
                 }
                 seq += 1;
                 if !send(&a, pending(&p, seq)) {

@@ -333,10 +333,10 @@ fn index_all<'v>(
             .or(l.compressed_size)
             .unwrap_or(0)
     };
-    // A progressive view shows the tree as of layer N once layers 0..=N are in: bottom up.
-    if on_layer.is_none() {
-        order.sort_by_key(|&i| std::cmp::Reverse(blob_size(i)));
-    }
+    // Also for a progressive view: its default screen (the last layer, everything up to it)
+    // needs every layer, and each layer's own changes are browsable as it arrives. A viewer's
+    // own pick (`PassState::first`) still goes before the queue.
+    order.sort_by_key(|&i| std::cmp::Reverse(blob_size(i)));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let taken: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
     // The layer a viewer asked for (`PassState::first`) if still free, else the next in order.
