@@ -196,8 +196,12 @@ impl ContentVisitor for LayerScan<'_> {
             self.hits.push((entry, m));
         }
         let st = &mut self.window;
-        for i in memchr::memchr_iter(b'\n', &data[..owned]) {
-            st.lines_before += 1;
+        // Counted in one vectorised pass, then the last one found: binary windows have a
+        // newline every ~256 bytes, which an iterator over each would restart its search on.
+        let seen = &data[..owned];
+        let newlines = memchr::memchr_iter(b'\n', seen).count();
+        if let Some(i) = memchr::memrchr(b'\n', seen) {
+            st.lines_before += newlines as u32;
             st.line_start = offset + i as u64 + 1;
         }
     }
