@@ -390,7 +390,7 @@ if [ "$TUI" = 1 ]; then
     LS_READY=${LS_READY:-'Files · layer [0-9]+'}
     LS_HISTORY=${LS_HISTORY:-'History · [0-9]+ steps'}
     # Still loading: the status line ("loading: …") or a pane that waits ("Findings · loading").
-    LS_LOADING=${LS_LOADING:-'loading: |· loading '}
+    LS_LOADING=${LS_LOADING:-'loading: |· loading |so far: '}
     XRAY_READY=${XRAY_READY:-'(├|└)── '}
     for r in $(seq 1 "$RUNS"); do
       HISTORY_READY=$LS_HISTORY LOADING=$LS_LOADING tui_one tui-many layerscope-tui "$r" "$LS_READY" -- "$LS" "$IMAGES/many.docker.tar"

@@ -52,7 +52,7 @@ impl Pending {
             t => format!("tree up to layer {}", t - 1),
         };
         let findings = if self.scan {
-            " · findings after the scan"
+            " · secret scan running"
         } else {
             ""
         };
@@ -98,15 +98,14 @@ impl Pending {
         format!("layer {layer} alone: added/modified are provisional until {missing} below it {verb} indexed")
     }
 
+    /// The findings pane's title while the scan runs: its list holds what is found so far.
+    pub fn findings_so_far(&self) -> String {
+        format!("so far: {} of {} layers scanned", self.indexed, self.layers)
+    }
+
+    /// The findings pane without a scan (`--no-secrets`) while the pass runs.
     pub fn findings_wait(&self) -> String {
-        if self.scan {
-            format!(
-                "Findings appear when the secret scan ends ({} of {} layers scanned).",
-                self.indexed, self.layers
-            )
-        } else {
-            "Waiting for the analysis to end.".to_string()
-        }
+        "Waiting for the analysis to end.".to_string()
     }
 
     pub fn preview_wait(&self) -> String {

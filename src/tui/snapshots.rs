@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use layerscope_core::analysis::partial::Partial;
 use layerscope_core::analysis::Analysis;
 use layerscope_core::layer::LayerIndex;
+use layerscope_core::secrets::Match;
 
 use crate::tui::action::WorkerMsg;
 use crate::tui::pending::Pending;
@@ -18,9 +19,12 @@ use crate::tui::worker::Event;
 /// The shortest time between two snapshots.
 const GAP: Duration = Duration::from_millis(250);
 
+/// A layer as the pass hands it out: its index and its files' secret matches.
+pub(crate) type Layer = (usize, LayerIndex, Vec<(u32, Match)>);
+
 pub(crate) fn spawn(
     mut p: Partial,
-    layers: Receiver<(usize, LayerIndex)>,
+    layers: Receiver<Layer>,
     scan: bool,
     done: Arc<AtomicBool>,
     tx: Sender<Event>,
@@ -48,20 +52,20 @@ pub(crate) fn spawn(
                 return;
             }
             let mut last = Instant::now();
-            while let Ok((i, ix)) = layers.recv() {
-                p.add(i, ix);
+            while let Ok((i, ix, hits)) = layers.recv() {
+                p.add(i, ix, hits);
                 // At most one snapshot per GAP: each is a tree build on the cores the pass
                 // needs (seven of them on an 8-layer image of 350k files cost ~0.3 s).
                 loop {
-                    for (i, ix) in layers.try_iter() {
-                        p.add(i, ix);
+                    for (i, ix, hits) in layers.try_iter() {
+                        p.add(i, ix, hits);
                     }
                     let left = (last + GAP).saturating_duration_since(Instant::now());
                     if left.is_zero() || p.indexed() == p.layers() {
                         break;
                     }
                     match layers.recv_timeout(left) {
-                        Ok((i, ix)) => p.add(i, ix),
+                        Ok((i, ix, hits)) => p.add(i, ix, hits),
                         Err(_) => break,
                     }
                 }

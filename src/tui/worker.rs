@@ -12,7 +12,7 @@ use layerscope_core::analysis::{Analysis, AnalyzeOptions};
 use layerscope_core::analyze::analyze_progressive;
 use layerscope_core::layer::LayerIndex;
 use layerscope_core::layer::PassState;
-use layerscope_core::secrets::Scanner;
+use layerscope_core::secrets::{Match, Scanner};
 use layerscope_core::source;
 use layerscope_core::source::ImageSource;
 
@@ -71,7 +71,7 @@ pub(crate) fn spawn_load(
                 // A daemon describes the image before its tar streams: shown meanwhile.
                 let (ptx, pscan) = (tx.clone(), scanner.clone());
                 open.preview = Some(source::PreviewHook(Arc::new(move |src| {
-                    early_view(&src, pscan.as_deref(), &ptx)
+                    early_view(&src, pscan.clone(), &ptx)
                 })));
                 let src = source::open_input(&input, &open, &mut |done, total| {
                     fetch.done.store(done, Ordering::Relaxed);
@@ -93,7 +93,7 @@ pub(crate) fn spawn_load(
                     compressed_total: total,
                     layers: src.image.layers.len(),
                 }));
-                progressive(src, &opts, &pass, scanner.as_deref(), &tx)
+                progressive(src, &opts, &pass, scanner.clone(), &tx)
             };
             let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)) {
                 Ok(r) => r.map(Arc::new).map_err(|e| e.to_string()),
@@ -111,30 +111,32 @@ fn progressive(
     src: ImageSource,
     opts: &AnalyzeOptions,
     pass: &PassState,
-    scanner: Option<&Scanner>,
+    scanner: Option<Arc<Scanner>>,
     tx: &Sender<Event>,
 ) -> layerscope_core::Result<Analysis> {
-    let (ltx, lrx) = std::sync::mpsc::channel::<(usize, LayerIndex)>();
+    let (ltx, lrx) = std::sync::mpsc::channel::<crate::tui::snapshots::Layer>();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    if let Ok(p) = layerscope_core::analysis::partial::Partial::new(&src, scanner) {
-        crate::tui::snapshots::spawn(p, lrx, scanner.is_some(), done.clone(), tx.clone());
+    let scan = scanner.is_some();
+    if let Ok(p) = layerscope_core::analysis::partial::Partial::new(&src, scanner.clone()) {
+        crate::tui::snapshots::spawn(p, lrx, scan, done.clone(), tx.clone());
     }
     let delay = test_layer_delay();
     let start = std::time::Instant::now();
-    let on_layer = move |i: usize, ix: &LayerIndex| {
+    let on_layer = move |i: usize, ix: &LayerIndex, hits: &[(u32, Match)]| {
         if let Some(d) = delay {
             pause_until(start + d * i as u32, pass);
         }
-        let _ = ltx.send((i, ix.share()));
+        let _ = ltx.send((i, ix.share(), hits.to_vec()));
     };
-    let r = analyze_progressive(src, opts, pass, scanner, &on_layer);
+    let r = analyze_progressive(src, opts, pass, scanner.as_deref(), &on_layer);
     done.store(true, Ordering::Relaxed);
     r
 }
 
 /// The first snapshot (seq 0) of an image whose source is not open yet: its history, layers
 /// and config as the daemon described them.
-fn early_view(src: &ImageSource, scanner: Option<&Scanner>, tx: &Sender<Event>) {
+fn early_view(src: &ImageSource, scanner: Option<Arc<Scanner>>, tx: &Sender<Event>) {
+    let scan = scanner.is_some();
     let Ok(p) = layerscope_core::analysis::partial::Partial::new(src, scanner) else {
         return;
     };
@@ -144,7 +146,7 @@ fn early_view(src: &ImageSource, scanner: Option<&Scanner>, tx: &Sender<Event>) 
         indexed: 0,
         through: 0,
         ready: vec![false; p.layers()],
-        scan: scanner.is_some(),
+        scan,
     };
     let _ = tx.send(Event::Worker(WorkerMsg::Partial(
         Arc::new(p.snapshot()),

@@ -113,16 +113,7 @@ fn the_history_is_on_screen_while_the_daemon_streams_the_tar() {
     }
     assert!(checked > 0, "the config holds some of the demo's secrets");
     gate.store(true, Ordering::Relaxed);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let screen = loop {
-        let s = t.capture();
-        if s.contains("Findings · ") && !s.contains("Findings · loading") {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "the load did not end:\n{s}");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let screen = t.wait_for_loaded(&["Findings · ", &title]);
     assert!(screen.contains(&title), "{screen}");
-    assert!(!screen.contains("loading: "), "{screen}");
     t.quit_cleanly();
 }

@@ -112,6 +112,25 @@ impl Tmux {
         }
     }
 
+    /// Waits until the load has ended: `texts` on screen and nothing that says it is still
+    /// loading (the status line, a pane that waits, findings "so far").
+    pub fn wait_for_loaded(&self, texts: &[&str]) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            let loading = ["loading: ", "· loading ", "so far: ", "downloading "]
+                .iter()
+                .any(|t| screen.contains(t));
+            if !loading && texts.iter().all(|t| screen.contains(t)) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                panic!("timed out waiting for the load to end with {texts:?}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// As `wait_for_all`, with runs of whitespace and line breaks counted as one space: for text
     /// the screen wraps (the status area's notes).
     pub fn wait_for_wrapped(&self, texts: &[&str]) -> String {

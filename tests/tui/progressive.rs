@@ -16,12 +16,15 @@ use layerscope_core::analysis::partial::Partial;
 use layerscope_core::analysis::{Analysis, AnalyzeOptions};
 use layerscope_core::analyze::analyze_progressive;
 use layerscope_core::layer::{LayerIndex, PassState};
-use layerscope_core::secrets::Scanner;
+use layerscope_core::secrets::{Match, Scanner};
 use layerscope_core::source;
 
-/// The sample image with a fake key in its config, the final analysis and the layer indexes
-/// the pass handed out, in the order it did.
-fn pass(dir: &Path) -> (std::path::PathBuf, Arc<Analysis>, Vec<(usize, LayerIndex)>) {
+/// A layer as the pass handed it out: its index and its files' secret matches.
+type Handed = (usize, LayerIndex, Vec<(u32, Match)>);
+
+/// The sample image with a fake key in its config, the final analysis and the layers the pass
+/// handed out, in the order it did.
+fn pass(dir: &Path) -> (std::path::PathBuf, Arc<Analysis>, Vec<Handed>) {
     let image = ImageBuilder::new()
         .layer("ADD rootfs /", |l| {
             l.dir("app")
@@ -43,7 +46,9 @@ fn pass(dir: &Path) -> (std::path::PathBuf, Arc<Analysis>, Vec<(usize, LayerInde
         &AnalyzeOptions::default(),
         &PassState::default(),
         Some(&Scanner::builtin()),
-        &|i, ix: &LayerIndex| seen.lock().unwrap().push((i, ix.share())),
+        &|i, ix: &LayerIndex, hits: &[(u32, Match)]| {
+            seen.lock().unwrap().push((i, ix.share(), hits.to_vec()))
+        },
     )
     .unwrap();
     (image, Arc::new(a), seen.into_inner().unwrap())
@@ -51,7 +56,7 @@ fn pass(dir: &Path) -> (std::path::PathBuf, Arc<Analysis>, Vec<(usize, LayerInde
 
 fn partial(image: &Path) -> Partial {
     let src = source::open_path(image, &Default::default()).unwrap();
-    Partial::new(&src, Some(&Scanner::builtin())).unwrap()
+    Partial::new(&src, Some(Arc::new(Scanner::builtin()))).unwrap()
 }
 
 fn send(app: &mut App, p: &Partial, seq: u64) -> Vec<Effect> {
@@ -77,12 +82,17 @@ fn shown(app: &App) -> String {
 fn the_pass_hands_out_every_layer_once_with_its_entries() {
     let dir = tempfile::tempdir().unwrap();
     let (_, a, seen) = pass(dir.path());
-    let mut order: Vec<usize> = seen.iter().map(|(i, _)| *i).collect();
+    let mut order: Vec<usize> = seen.iter().map(|(i, _, _)| *i).collect();
     order.sort();
     assert_eq!(order, vec![0, 1, 2]);
     assert_eq!(a.layers.len(), 3);
     assert_eq!(
-        seen.iter().find(|(i, _)| *i == 0).unwrap().1.entries.len(),
+        seen.iter()
+            .find(|(i, _, _)| *i == 0)
+            .unwrap()
+            .1
+            .entries
+            .len(),
         3
     );
 }
@@ -104,10 +114,9 @@ fn history_layer_and_image_panes_before_any_layer_is_indexed() {
         "Layer L2 · step 2",
         "Files · loading",
         "Waiting for layers 0–2 to be indexed (0 of 3 layers done)",
-        "Findings · loading",
-        "Findings appear when the secret scan ends",
+        "Findings · 1 · so far: 0 of 3 layers scanned",
         "Preview · loading",
-        "loading: 0/3 layers indexed · no tree yet · findings after the scan",
+        "loading: 0/3 layers indexed · no tree yet · secret scan running",
         "not in the tree yet",
     ] {
         assert!(s.contains(want), "{want:?} missing:\n{s}");
@@ -125,11 +134,16 @@ fn a_finished_layer_is_browsable_before_the_last_one_and_the_place_is_kept() {
     let mut app = App::new(Arc::default(), "test.tar", 140, 40);
     send(&mut app, &p, 0);
     // Layer 2 finished first: nothing below it yet, so no tree anywhere.
-    let ix = |l: usize| seen.iter().find(|(i, _)| *i == l).unwrap().1.share();
-    p.add(2, ix(2));
+    let ix = |l: usize| {
+        let (_, ix, hits) = seen.iter().find(|(i, _, _)| *i == l).unwrap();
+        (ix.share(), hits.clone())
+    };
+    let (x, h) = ix(2);
+    p.add(2, x, h);
     send(&mut app, &p, 1);
     assert!(app.loaded().unwrap().tree_rows.is_empty());
-    p.add(0, ix(0));
+    let (x, h) = ix(0);
+    p.add(0, x, h);
     send(&mut app, &p, 2);
     // The image as of the last layer still waits for layer 1; layer 0 is browsable.
     let s = shown(&app);
@@ -159,7 +173,8 @@ fn a_finished_layer_is_browsable_before_the_last_one_and_the_place_is_kept() {
         v.analysis().path_string(v.selected_row().unwrap().path)
     };
     let before = path(&app);
-    p.add(1, ix(1));
+    let (x, h) = ix(1);
+    p.add(1, x, h);
     send(&mut app, &p, 3);
     assert_eq!(path(&app), before);
     // A snapshot older than the one shown is dropped.
@@ -180,6 +195,41 @@ fn a_finished_layer_is_browsable_before_the_last_one_and_the_place_is_kept() {
     // After the final analysis, a late snapshot changes nothing.
     send(&mut app, &p, 9);
     assert!(app.loaded().unwrap().pending.is_none());
+}
+
+/// Findings come with each scanned layer, not at the end, and are masked like the final ones.
+#[test]
+fn findings_appear_as_layers_are_scanned_and_stay_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, _, seen) = pass(dir.path());
+    let mut p = partial(&image);
+    let mut app = App::new(Arc::default(), "test.tar", 160, 48);
+    send(&mut app, &p, 0);
+    let config_only = app.loaded().unwrap().analysis().findings.len();
+    assert!(
+        config_only >= 1,
+        "the config's key is found before any layer"
+    );
+    let (_, ix, hits) = seen.iter().find(|(i, _, _)| *i == 0).unwrap();
+    assert!(!hits.is_empty(), "layer 0's credentials file has matches");
+    p.add(0, ix.share(), hits.clone());
+    send(&mut app, &p, 1);
+    let v = app.loaded().unwrap();
+    let found = &v.analysis().findings;
+    assert!(found.len() > config_only, "{found:?}");
+    assert!(
+        found.iter().any(|f| f.path.is_some()),
+        "a file finding: {found:?}"
+    );
+    let s = shown(&app);
+    assert!(s.contains("so far: 1 of 3 layers scanned"), "{s}");
+    for f in found {
+        let chars: Vec<char> = f.secret.chars().collect();
+        for w in chars.windows(8) {
+            let piece: String = w.iter().collect();
+            assert!(!s.contains(&piece), "{piece:?} of a secret on screen:\n{s}");
+        }
+    }
 }
 
 #[test]
@@ -216,9 +266,13 @@ fn the_pass_indexes_the_layer_asked_for_first() {
             threads: 1,
             ..Default::default()
         };
-        analyze_progressive(src, &opts, &state, None, &|i, _: &LayerIndex| {
-            seen.lock().unwrap().push(i)
-        })
+        analyze_progressive(
+            src,
+            &opts,
+            &state,
+            None,
+            &|i, _: &LayerIndex, _: &[(u32, Match)]| seen.lock().unwrap().push(i),
+        )
         .unwrap();
         seen.into_inner().unwrap()
     };
@@ -241,11 +295,15 @@ fn the_pass_indexes_the_layer_asked_for_first() {
 fn a_layer_indexed_out_of_order_shows_its_own_changes() {
     let dir = tempfile::tempdir().unwrap();
     let (image, _, seen) = pass(dir.path());
-    let ix = |l: usize| seen.iter().find(|(i, _)| *i == l).unwrap().1.share();
+    let ix = |l: usize| {
+        let (_, ix, hits) = seen.iter().find(|(i, _, _)| *i == l).unwrap();
+        (ix.share(), hits.clone())
+    };
     let mut p = partial(&image);
     let mut app = App::new(Arc::default(), "test.tar", 160, 40);
     assert_eq!(send(&mut app, &p, 0), vec![Effect::LoadFirst(2)]);
-    p.add(2, ix(2));
+    let (x, h) = ix(2);
+    p.add(2, x, h);
     // Indexed now: nothing more to ask for.
     assert_eq!(send(&mut app, &p, 1), vec![]);
     let s = shown(&app);
@@ -275,8 +333,10 @@ fn a_layer_indexed_out_of_order_shows_its_own_changes() {
     assert_eq!(fx, vec![Effect::LoadFirst(1)]);
     assert!(shown(&app).contains("Waiting for layers 0–1 to be indexed"));
     // Everything below in: the provisional mark goes.
-    p.add(0, ix(0));
-    p.add(1, ix(1));
+    let (x, h) = ix(0);
+    p.add(0, x, h);
+    let (x, h) = ix(1);
+    p.add(1, x, h);
     send(&mut app, &p, 2);
     app.update(Action::Cmd(Cmd::Down));
     let s = shown(&app);
@@ -316,7 +376,10 @@ fn tmux_history_while_loading_and_a_finished_layer_before_the_last() {
         "the last layer was not in yet:\n{screen}"
     );
     // The load ends on its own: findings, no status of loading.
-    let screen = t.wait_for_all(&["Findings · 1 in 2 places"]);
-    assert!(!screen.contains("loading: "), "{screen}");
+    let screen = t.wait_for_loaded(&["Findings · 1 in 2 places"]);
+    assert!(
+        screen.contains("deleted"),
+        "the final status of the file's key: {screen}"
+    );
     t.quit_cleanly();
 }

@@ -8,9 +8,9 @@ use std::path::Path;
 use crate::analysis::{self, Analysis, AnalyzeOptions};
 use crate::error::Result;
 use crate::findings::{self, ImageScan};
-use crate::layer::PassState;
+use crate::layer::{LayerIndex, PassState};
 use crate::packages::capture::Captured;
-use crate::secrets::Scanner;
+use crate::secrets::{Match, Scanner};
 use crate::source::{self, ImageSource};
 use crate::vendor;
 
@@ -55,17 +55,22 @@ pub fn analyze_source(
     analyze_reusing(src, opts, state, scanner, None, None)
 }
 
-/// `analyze_source` for a view that shows the image while it loads: layers are indexed bottom
-/// up and `on_layer` gets each one as soon as it is (see `analysis::partial`).
+/// `analyze_source` for a view that shows the image while it loads: `on_layer` gets each
+/// layer's index as soon as it is indexed, with the secret scan's matches in its files (empty
+/// without a scanner), in the order the pass finishes them (the layer a viewer asked for through
+/// `PassState::first`, then largest first).
 pub fn analyze_progressive(
     src: ImageSource,
     opts: &AnalyzeOptions,
     state: &PassState,
     scanner: Option<&Scanner>,
-    on_layer: &analysis::OnLayer<'_>,
+    on_layer: &OnScanned<'_>,
 ) -> Result<Analysis> {
     analyze_reusing(src, opts, state, scanner, None, Some(on_layer))
 }
+
+/// A layer handed out by [`analyze_progressive`]: its index and its files' secret matches.
+pub type OnScanned<'a> = dyn Fn(usize, &LayerIndex, &[(u32, Match)]) + Sync + 'a;
 
 /// `analyze_source` that takes every layer it shares with `from` (the same bytes as stored, or
 /// the same verified uncompressed stream) from `from` instead of indexing and scanning it again
@@ -88,11 +93,12 @@ fn analyze_reusing(
     state: &PassState,
     scanner: Option<&Scanner>,
     plan: Option<&analysis::reuse::Plan>,
-    on_layer: Option<&analysis::OnLayer<'_>>,
+    on_layer: Option<&OnScanned<'_>>,
 ) -> Result<Analysis> {
     let Some(scanner) = scanner else {
-        let (mut a, captured) =
-            analysis::index(src, opts, state, &|_| Box::new(()), plan, on_layer)?;
+        let bare = on_layer.map(|f| move |i: usize, ix: &LayerIndex| f(i, ix, &[]));
+        let bare = bare.as_ref().map(|f| f as &analysis::OnLayer<'_>);
+        let (mut a, captured) = analysis::index(src, opts, state, &|_| Box::new(()), plan, bare)?;
         own_packages(&mut a, &captured);
         return Ok(a);
     };
@@ -104,13 +110,19 @@ fn analyze_reusing(
             }
         }
     }
+    // The layer's matches are stored by its visitor before the pass hands the layer out.
+    let scanned = on_layer.map(|f| {
+        let scan = &scan;
+        move |i: usize, ix: &LayerIndex| f(i, ix, &scan.hits_of(i))
+    });
+    let scanned = scanned.as_ref().map(|f| f as &analysis::OnLayer<'_>);
     let (mut a, captured) = analysis::index(
         src,
         opts,
         state,
         &|layer| Box::new(scan.visitor(layer)),
         plan,
-        on_layer,
+        scanned,
     )?;
     own_packages(&mut a, &captured);
     a.findings = findings::assemble(&a.indexed(), scanner, scan.into_hits());

@@ -240,6 +240,11 @@ impl<'a> ImageScan<'a> {
             l[layer] = hits;
         }
     }
+    /// A copy of one layer's matches (for a view that shows them while the pass runs).
+    pub fn hits_of(&self, layer: usize) -> Vec<(u32, Match)> {
+        let l = self.layers.lock().unwrap_or_else(|e| e.into_inner());
+        l.get(layer).cloned().unwrap_or_default()
+    }
     pub fn into_hits(self) -> Vec<Vec<(u32, Match)>> {
         self.layers.into_inner().unwrap_or_else(|e| e.into_inner())
     }

@@ -144,16 +144,29 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
     } else {
         format!("{} in {} places", v.model.order.len(), a.findings.len())
     };
+    let so_far = v
+        .pending
+        .as_ref()
+        .map(|p| format!("· {} ", p.findings_so_far()))
+        .unwrap_or_default();
     let title = if v.external.is_empty() {
-        format!(" Findings · {count} ")
+        format!(" Findings · {count} {so_far}")
     } else {
-        format!(" Findings · {count} · {} from reports ", v.external.len())
+        format!(
+            " Findings · {count} · {} from reports {so_far}",
+            v.external.len()
+        )
     };
     let b = block(title, c.focused(Pane::Findings), t);
     let inner = b.inner(r);
     f.render_widget(b, r);
     if v.finding_rows() == 0 {
-        f.render_widget(Paragraph::new("no secrets found").style(t.dim), inner);
+        let none = if v.pending.is_some() {
+            "no secrets found so far"
+        } else {
+            "no secrets found"
+        };
+        f.render_widget(Paragraph::new(none).style(t.dim), inner);
         return;
     }
     let w = inner.width as usize;

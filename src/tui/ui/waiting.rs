@@ -22,7 +22,8 @@ pub(super) fn text(c: &DrawContext, pane: Pane) -> Option<String> {
                 .hint(KeyContext::Tree, Cmd::ToggleAggregated);
             Some(p.tree_wait(c.loaded.layer, &key))
         }
-        Pane::Findings => Some(p.findings_wait()),
+        // With a scan, the findings so far are listed (the title says how far the scan is).
+        Pane::Findings if !p.scan => Some(p.findings_wait()),
         Pane::Preview => Some(p.preview_wait()),
         _ => None,
     }

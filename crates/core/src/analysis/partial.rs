@@ -1,86 +1,90 @@
 //! An image as far as its indexing pass has got, for a view that shows it while it loads: the
 //! config, history and layer list as soon as the source is open (kilobytes), then the tree as
 //! of layer N once layers 0..=N are indexed. Each snapshot is an ordinary [`Analysis`] whose
-//! layers from `through()` up are still empty and which has no findings yet; the complete
-//! analysis still comes from the pass itself.
+//! layers not indexed yet are empty, with the findings of the config, the history and the
+//! layers indexed so far (a status such as "visible" may still change: a later layer can delete
+//! the file); the complete analysis still comes from the pass itself.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{count_changes, efficiency, layer_info, Analysis, Efficiency};
 use crate::error::{Result, Warning};
-use crate::findings;
+use crate::findings::{self, Finding};
 use crate::image::{map_history, HistoryEntry, ImageConfig};
 use crate::layer::{LayerIndex, LayerInfo};
 use crate::paths::PathTable;
-use crate::secrets::{KnownSecrets, Scanner};
+use crate::secrets::{KnownSecrets, Match, Scanner};
 use crate::source::ImageSource;
 use crate::tree::Tree;
 
 pub struct Partial {
     src: ImageSource,
+    scanner: Option<Arc<Scanner>>,
     config: ImageConfig,
     history: Vec<HistoryEntry>,
     layer_hist: Vec<Option<usize>>,
     warnings: Vec<Warning>,
-    /// Config and history text masked, from a scan of that text alone (a secret only a layer's
-    /// file holds is not known before the pass ends).
-    masked_text: HashMap<String, String>,
-    secrets: Vec<String>,
     indexes: Vec<Option<LayerIndex>>,
+    /// Each indexed layer's secret matches, as the pass found them.
+    hits: Vec<Vec<(u32, Match)>>,
 }
 
 impl Partial {
-    /// Parses the config of an opened source; with a scanner, its text and the history are
-    /// scanned at once so that they are masked from the first snapshot on.
-    pub fn new(src: &ImageSource, scanner: Option<&Scanner>) -> Result<Partial> {
+    /// Parses the config of an opened source; with a scanner, every snapshot has the findings
+    /// of the config, the history and the layers indexed so far, all masked from the first on.
+    pub fn new(src: &ImageSource, scanner: Option<Arc<Scanner>>) -> Result<Partial> {
         let mut config = ImageConfig::parse(&src.image.config_raw, &src.image.config_display)?;
         let n = src.image.layers.len();
         let mut history = std::mem::take(&mut config.history);
         let (layer_hist, mut warnings) = map_history(&mut history, n);
         warnings.splice(0..0, src.image.warnings.iter().cloned());
-        let mut p = Partial {
+        Ok(Partial {
             src: src.clone(),
+            scanner,
             config,
             history,
             layer_hist,
             warnings,
-            masked_text: HashMap::new(),
-            secrets: Vec::new(),
             indexes: (0..n).map(|_| None).collect(),
-        };
-        if let Some(scanner) = scanner {
-            let a = p.snapshot();
-            let found =
-                findings::assemble(&a.indexed(), scanner, (0..n).map(|_| Vec::new()).collect());
-            let known = findings::known_secrets(&found);
-            p.masked_text = findings::masker(&found, &a.indexed(), &known);
-            p.secrets = found.into_iter().map(|f| f.secret).collect();
-            // A value only a file's rule recognises may be echoed in a build step or an ENV: until
-            // the scan ends, every token that looks like a secret is masked too.
-            let texts: Vec<String> = p
-                .history
-                .iter()
-                .filter_map(|h| h.created_by.clone())
-                .chain(p.config.env.iter().cloned())
-                .chain(p.config.labels.values().cloned())
-                .collect();
-            for t in texts {
-                let base = p.masked_text.get(&t).cloned().unwrap_or_else(|| t.clone());
-                let spans = crate::secrets::likely_secret_spans(&base);
-                if !spans.is_empty() {
-                    let masked =
-                        crate::secrets::redact_str(&base, &spans, &KnownSecrets::default());
-                    p.masked_text.insert(t, masked);
-                }
-            }
-        }
-        Ok(p)
+            hits: vec![Vec::new(); n],
+        })
     }
 
-    /// Takes a layer's index (a [`LayerIndex::share`] copy from the pass).
-    pub fn add(&mut self, layer: usize, ix: LayerIndex) {
-        if let Some(slot) = self.indexes.get_mut(layer) {
+    /// The findings so far, the values to mask wherever they show, and the config and history
+    /// text masked. A value only a file's rule recognises may be echoed in a build step or an ENV
+    /// and its file may not be scanned yet: until the scan ends, every token there that looks
+    /// like a secret is masked too.
+    fn findings(&self, a: &Analysis) -> (Vec<Finding>, KnownSecrets, HashMap<String, String>) {
+        let Some(scanner) = &self.scanner else {
+            return Default::default();
+        };
+        let found = findings::assemble(&a.indexed(), scanner, self.hits.clone());
+        let known = findings::known_secrets(&found);
+        let mut masked = findings::masker(&found, &a.indexed(), &known);
+        let texts = self
+            .history
+            .iter()
+            .filter_map(|h| h.created_by.clone())
+            .chain(self.config.env.iter().cloned())
+            .chain(self.config.labels.values().cloned());
+        for t in texts {
+            let base = masked.get(&t).cloned().unwrap_or_else(|| t.clone());
+            let spans = crate::secrets::likely_secret_spans(&base);
+            if !spans.is_empty() {
+                let m = crate::secrets::redact_str(&base, &spans, &KnownSecrets::default());
+                masked.insert(t, m);
+            }
+        }
+        (found, known, masked)
+    }
+
+    /// Takes a layer's index (a [`LayerIndex::share`] copy from the pass) and its files'
+    /// secret matches.
+    pub fn add(&mut self, layer: usize, ix: LayerIndex, hits: Vec<(u32, Match)>) {
+        if let (Some(slot), Some(h)) = (self.indexes.get_mut(layer), self.hits.get_mut(layer)) {
             *slot = Some(ix);
+            *h = hits;
         }
     }
 
@@ -158,11 +162,12 @@ impl Partial {
             efficiency: Efficiency::default(),
             warnings,
             findings: Vec::new(),
-            masked_text: self.masked_text.clone(),
-            known: KnownSecrets::new(self.secrets.iter().map(String::as_str)),
+            masked_text: HashMap::new(),
+            known: KnownSecrets::default(),
             packages: Default::default(),
         };
         a.efficiency = efficiency(&a);
+        (a.findings, a.known, a.masked_text) = self.findings(&a);
         a
     }
 
