@@ -193,12 +193,20 @@ fn run_image(mut args: RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let tty = std::io::stderr().is_terminal();
+    // Registry layers are indexed as they arrive; the progress line is drawn from the
+    // download thread.
+    let shown = std::sync::Mutex::new(transfer_progress(tty));
+    let shown =
+        Arc::new(move |done, total| (shown.lock().unwrap_or_else(|e| e.into_inner()))(done, total));
+    let mut opts = opts;
+    opts.open.registry.background =
+        Some(layerscope_core::source::registry::Progress(shown.clone()));
     let r = analyze_input(
         &path.to_string_lossy(),
         &opts,
         &state,
         scanner.as_ref(),
-        &mut transfer_progress(tty),
+        &mut |done, total| shown(done, total),
     );
     if tty {
         eprint!("\r\x1b[2K");

@@ -77,14 +77,21 @@ pub fn transfer_progress(tty: bool) -> impl FnMut(u64, Option<u64>) {
 /// Says on stderr where a registry image came from (the report says it too).
 pub fn note_source(a: &Analysis) {
     if let Some(o) = &a.source.registry {
+        // Layers pulled beside the analysis are counted by the transfer that brought them.
+        let (more, more_bytes, more_cached) = a
+            .source
+            .container
+            .arrivals()
+            .map(|x| x.counts())
+            .unwrap_or_default();
         eprintln!(
             "layerscope: {} from registry {} (manifest {}; {} blobs downloaded, {} bytes; {} from the cache)",
             a.source.image.reference,
             o.endpoint,
             o.manifest_digest,
-            o.downloaded_blobs,
-            o.downloaded_bytes,
-            o.cached_blobs
+            o.downloaded_blobs as u64 + more,
+            o.downloaded_bytes + more_bytes,
+            o.cached_blobs as u64 + more_cached
         );
     }
 }

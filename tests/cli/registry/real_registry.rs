@@ -63,11 +63,21 @@ fn tls_basic_auth_same_analysis_as_the_tar_and_a_second_open_downloads_nothing()
     let from_tar = env.json(&[tar.to_str().unwrap(), "--json"]);
     assert_eq!(content_only(pulled.clone()), content_only(from_tar));
 
-    // Second open: every blob comes from the cache.
+    // Second open: every blob comes from the cache, and stderr says so (the layers are counted
+    // by the pull that ran beside the analysis).
     let before = reg.blob_gets();
-    let again = env.json(&[&reference, "--json"]);
+    let (code, out, err) = env.run(&[&reference, "--json"], None);
+    assert_eq!(code, 0, "{err}");
+    let again: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(reg.blob_gets(), before, "no blob downloaded twice");
-    assert_eq!(analysis_only(again), analysis_only(pulled));
+    assert_eq!(analysis_only(again), analysis_only(pulled.clone()));
+    assert!(
+        err.contains(&format!(
+            "0 blobs downloaded, 0 bytes; {} from the cache",
+            layers + 1
+        )),
+        "{err}"
+    );
 
     // Another image on the same base: only its new layer and config are downloaded.
     let oci2 = work.path().join("derived-oci");

@@ -18,6 +18,10 @@ pub struct Arrivals {
     /// Bytes received so far and in all, for progress displays.
     pub done: AtomicU64,
     pub total: u64,
+    /// Blobs downloaded, their bytes, blobs found in the cache: counted as each arrives.
+    downloaded: AtomicU64,
+    downloaded_bytes: AtomicU64,
+    cached: AtomicU64,
 }
 
 struct State {
@@ -51,15 +55,39 @@ impl Arrivals {
             cancelled,
             done: AtomicU64::new(0),
             total,
+            downloaded: AtomicU64::new(0),
+            downloaded_bytes: AtomicU64::new(0),
+            cached: AtomicU64::new(0),
         }
+    }
+
+    /// `(downloaded, their bytes, from the cache)` of the blobs arrived so far: all of them
+    /// once every layer has been opened.
+    pub fn counts(&self) -> (u64, u64, u64) {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        (
+            get(&self.downloaded),
+            get(&self.downloaded_bytes),
+            get(&self.cached),
+        )
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `member` is in place (verified and renamed into the directory).
-    pub fn arrived(&self, member: &str) {
+    /// `member` is in place (verified and renamed into the directory): downloaded, with its
+    /// size, or found in the cache (`None`).
+    pub fn arrived(&self, member: &str, downloaded: Option<u64>) {
+        match downloaded {
+            Some(n) => {
+                self.downloaded.fetch_add(1, Ordering::Relaxed);
+                self.downloaded_bytes.fetch_add(n, Ordering::Relaxed);
+            }
+            None => {
+                self.cached.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         self.lock().waiting.remove(member);
         self.cv.notify_all();
     }
@@ -117,8 +145,9 @@ mod tests {
         let a2 = a.clone();
         let t = std::thread::spawn(move || a2.wait("x"));
         std::thread::sleep(Duration::from_millis(20));
-        a.arrived("x");
+        a.arrived("x", Some(7));
         assert!(t.join().unwrap().is_ok());
+        assert_eq!(a.counts(), (1, 7, 0));
         a.fail(Error::invalid("blob y", "digest mismatch"));
         let first = a.wait("y").unwrap_err().to_string();
         assert!(first.contains("digest mismatch"), "{first}");

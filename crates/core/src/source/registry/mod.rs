@@ -68,7 +68,8 @@ pub struct RegistryOptions {
     pub cancel: Option<CancelCheck>,
     /// With it, `open` returns once the manifest and config are in: the layers download on a
     /// thread of their own reporting here, and opening a layer waits for its blob, so a viewer
-    /// shows the history at once and indexes each layer as it arrives.
+    /// shows the history at once and each layer is indexed as it arrives. [`Origin`]'s counts
+    /// are then the config's; the layers' are in the container's arrivals once they are in.
     pub background: Option<Progress>,
 }
 
@@ -281,7 +282,7 @@ pub fn open(
                 &wants,
                 ro.cancel.as_ref(),
                 progress,
-                &|_| {},
+                &|_, _| {},
             );
             (fetched(all)?, None)
         }
@@ -292,7 +293,7 @@ pub fn open(
                 &wants[..1],
                 ro.cancel.as_ref(),
                 &mut |_, _| {},
-                &|_| {},
+                &|_, _| {},
             );
             let counts = fetched(config)?;
             (
@@ -365,9 +366,9 @@ fn pull_in_background(
                 a.done.store(done, std::sync::atomic::Ordering::Relaxed);
                 (progress.0)(done, total);
             };
-            let arrived = |w: &pull::Want| {
+            let arrived = |w: &pull::Want, downloaded: bool| {
                 if let Some(m) = cache::Cache::member(&w.digest) {
-                    a.arrived(&m);
+                    a.arrived(&m, downloaded.then_some(w.size));
                 }
             };
             match pull::fetch_all(

@@ -204,15 +204,15 @@ fn tmp_display(cache: &Cache) -> String {
 }
 
 /// Fetches every wanted blob, `PARALLEL` at a time, in the order given. `progress(done, total)`
-/// is called from the calling thread about ten times a second; `arrived(want)` as each blob is
-/// in the cache, verified.
+/// is called from the calling thread about ten times a second; `arrived(want, downloaded)` as
+/// each blob is in the cache, verified (downloaded, or found there).
 pub(super) fn fetch_all(
     client: &Client,
     cache: &Cache,
     wants: &[Want],
     cancelled: Option<&super::CancelCheck>,
     progress: &mut dyn FnMut(u64, Option<u64>),
-    arrived: &(dyn Fn(&Want) + Sync),
+    arrived: &(dyn Fn(&Want, bool) + Sync),
 ) -> Result<Counts, RegistryError> {
     let total: u64 = wants.iter().map(|w| w.size).sum();
     let done = AtomicU64::new(0);
@@ -232,7 +232,7 @@ pub(super) fn fetch_all(
                 }
                 match ensure(client, cache, w, &done, &cancel) {
                     Ok(downloaded) => {
-                        arrived(w);
+                        arrived(w, downloaded);
                         let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
                         if downloaded {
                             c.downloaded += 1;
