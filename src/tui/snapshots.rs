@@ -75,12 +75,9 @@ pub(crate) fn spawn(
                 }
                 // Every layer in: the final analysis is being built from the same indexes and
                 // comes next. A snapshot now would race it for the cores and hold another copy
-                // of every entry; the copies held here go too.
+                // of every entry; the copies held here go too. (No counters either: a
+                // `Pending` describes the snapshot it comes with.)
                 if p.indexed() == p.layers() {
-                    seq += 1;
-                    let last = pending(&p, seq);
-                    drop(p);
-                    let _ = send(&a, last);
                     return;
                 }
                 if p.indexed() > built {
