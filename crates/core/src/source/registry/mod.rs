@@ -371,17 +371,25 @@ fn pull_in_background(
                     a.arrived(&m, downloaded.then_some(w.size));
                 }
             };
-            match pull::fetch_all(
-                &client,
-                &cache,
-                &wants,
-                cancel.as_ref(),
-                &mut report,
-                &arrived,
-            ) {
-                Ok(_) => {}
-                Err(RegistryError::Cancelled) => a.fail(Error::Cancelled),
-                Err(e) => a.fail(e.into()),
+            // Whatever happens here, the layers waiting for a blob must hear of it.
+            let pulled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pull::fetch_all(
+                    &client,
+                    &cache,
+                    &wants,
+                    cancel.as_ref(),
+                    &mut report,
+                    &arrived,
+                )
+            }));
+            match pulled {
+                Ok(Ok(_)) => {}
+                Ok(Err(RegistryError::Cancelled)) => a.fail(Error::Cancelled),
+                Ok(Err(e)) => a.fail(e.into()),
+                Err(_) => a.fail(Error::invalid(
+                    "registry download",
+                    "the download thread stopped unexpectedly",
+                )),
             }
         });
     if let Err(e) = spawned {
