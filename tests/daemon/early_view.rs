@@ -87,7 +87,8 @@ fn the_history_is_on_screen_while_the_daemon_streams_the_tar() {
         ],
     );
     let title = format!("History · {steps} steps");
-    let screen = t.wait_for_all(&[&title, "Layer L", "loading: 0/"]);
+    let screen = t.wait_for_all(&[&title, "Layer L", "loading: 0/", "Blob: not here yet"]);
+    assert!(!screen.contains("non-distributable"), "{screen}");
     assert!(
         daemon.requests().iter().any(|r| r.ends_with("/get")),
         "the tar was asked for: {:?}",

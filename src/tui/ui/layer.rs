@@ -79,7 +79,18 @@ pub(super) fn draw(f: &mut Frame, r: Rect, c: &DrawContext) {
                 t.warning,
             ));
         }
-        if l.member.is_none() {
+        let arriving = l.member.as_deref().is_some_and(|m| {
+            a.source
+                .container
+                .arrivals()
+                .is_some_and(|x| x.is_waiting(m))
+        });
+        if arriving {
+            lines.push(Line::styled(
+                "Blob: not here yet (still downloading, or streaming from the daemon)",
+                t.dim,
+            ));
+        } else if l.member.is_none() {
             lines.push(Line::styled(
                 "⚠ blob not in the archive (non-distributable); contents unknown",
                 t.warning,

@@ -227,7 +227,13 @@ fn tui_shows_the_history_before_the_registry_layers_have_downloaded() {
         &[&reference, "--no-cache"],
         &vars,
     );
-    let screen = t.wait_for_all(&["History · ", "Layer L", "downloading ", "loading: 0/"]);
+    let screen = t.wait_for_all(&[
+        "History · ",
+        "Layer L",
+        "downloading ",
+        "loading: 0/",
+        "Blob: not here yet",
+    ]);
     let blobs = |srv: &Mini| {
         srv.seen()
             .iter()

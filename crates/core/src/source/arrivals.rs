@@ -124,6 +124,11 @@ impl Arrivals {
         }
     }
 
+    /// Whether `member` is still on its way.
+    pub fn is_waiting(&self, member: &str) -> bool {
+        self.lock().waiting.contains(member)
+    }
+
     /// Whether every member has arrived.
     pub fn complete(&self) -> bool {
         self.lock().waiting.is_empty()

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+use super::arrivals::Arrivals;
 use super::daemon::{DaemonInfo, DaemonKind};
 use super::{Container, Format, ImageSource, LayerRef, Resolved};
 
@@ -51,15 +52,19 @@ pub(super) fn from_daemon(info: &DaemonInfo) -> Option<ImageSource> {
         "{scheme}://{} (still streaming from {})",
         info.name, info.socket
     );
-    let layers = diff_ids
+    // Each layer's blob is in the tar still streaming: members that have not arrived (and
+    // never will here; the image the tar holds replaces this one).
+    let names: Vec<String> = (0..diff_ids.len()).map(|i| format!("layer-{i}")).collect();
+    let layers = names
         .iter()
-        .map(|_| LayerRef {
-            member: None,
+        .map(|m| LayerRef {
+            member: Some(m.clone()),
             digest: None,
             media_type: None,
             compressed_size: None,
         })
         .collect();
+    let streaming = std::sync::Arc::new(Arrivals::new(names, 0, None));
     let reference = insp
         .pointer("/RepoTags/0")
         .and_then(Value::as_str)
@@ -81,7 +86,8 @@ pub(super) fn from_daemon(info: &DaemonInfo) -> Option<ImageSource> {
         layers,
         warnings: Vec::new(),
     };
-    Some(resolved.into_source(Container::open_dir(std::path::Path::new(&shown)), format))
+    let container = Container::open_dir(std::path::Path::new(&shown)).with_arrivals(streaming);
+    Some(resolved.into_source(container, format))
 }
 
 /// The config's history (oldest first) from the history endpoint's answer (newest first).
@@ -210,7 +216,12 @@ mod tests {
         };
         let src = from_daemon(&info).unwrap();
         assert_eq!(src.image.layers.len(), 2);
-        assert!(src.image.layers.iter().all(|l| l.member.is_none()));
+        let arrivals = src.container.arrivals().unwrap();
+        assert!(src
+            .image
+            .layers
+            .iter()
+            .all(|l| arrivals.is_waiting(l.member.as_deref().unwrap())));
         let c: Value = serde_json::from_slice(&src.image.config_raw).unwrap();
         assert_eq!(c["rootfs"]["diff_ids"], json!(["sha256:11", "sha256:22"]));
         assert_eq!(c["history"][0]["created_by"], "ADD rootfs /");
