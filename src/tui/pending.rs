@@ -2,6 +2,8 @@
 //! far the tree is complete, whether findings wait for the secret scan. Carried by each partial
 //! snapshot and read by the status line and the waiting panes.
 
+use layerscope_core::analysis::partial::Partial;
+
 /// How far the load has got when a snapshot was taken.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Pending {
@@ -19,6 +21,18 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// How far `p` has got, for the snapshot numbered `seq` that is taken of it now.
+    pub fn of(p: &Partial, seq: u64, scan: bool) -> Pending {
+        Pending {
+            seq,
+            layers: p.layers(),
+            indexed: p.indexed(),
+            through: p.through(),
+            ready: p.indexed_layers(),
+            scan,
+        }
+    }
+
     /// Whether the files pane can show `layer`: everything up to it needs layers 0..=layer, its
     /// own changes only the layer itself.
     pub fn tree_ready(&self, layer: usize, aggregated: bool) -> bool {

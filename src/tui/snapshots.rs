@@ -32,14 +32,7 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name("snapshot".into())
         .spawn(move || {
-            let pending = |p: &Partial, seq| Pending {
-                seq,
-                layers: p.layers(),
-                indexed: p.indexed(),
-                through: p.through(),
-                ready: p.indexed_layers(),
-                scan,
-            };
+            let pending = |p: &Partial, seq| Pending::of(p, seq, scan);
             let mut a = Arc::new(p.snapshot());
             let mut built = p.indexed();
             // Seq 0 is the daemon's early view, when there was one.

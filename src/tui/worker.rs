@@ -31,6 +31,11 @@ pub(crate) struct Fetch {
 }
 
 impl Fetch {
+    pub(crate) fn record(&self, done: u64, total: Option<u64>) {
+        self.done.store(done, Ordering::Relaxed);
+        self.total.store(total.unwrap_or(0), Ordering::Relaxed);
+    }
+
     /// `(done, total)` while a transfer of known size is under way.
     pub(crate) fn running(&self) -> Option<(u64, u64)> {
         let (d, t) = (
@@ -65,8 +70,7 @@ pub(crate) fn spawn_load(
                 let f = fetch.clone();
                 open.registry.background =
                     Some(source::registry::Progress(Arc::new(move |done, total| {
-                        f.done.store(done, Ordering::Relaxed);
-                        f.total.store(total.unwrap_or(0), Ordering::Relaxed);
+                        f.record(done, total)
                     })));
                 // A daemon describes the image before its tar streams: shown meanwhile.
                 let (ptx, pscan) = (tx.clone(), scanner.clone());
@@ -74,21 +78,9 @@ pub(crate) fn spawn_load(
                     early_view(&src, pscan.clone(), &ptx)
                 })));
                 let src = source::open_input(&input, &open, &mut |done, total| {
-                    fetch.done.store(done, Ordering::Relaxed);
-                    fetch.total.store(total.unwrap_or(0), Ordering::Relaxed);
+                    fetch.record(done, total)
                 })?;
-                let total: u64 = src
-                    .image
-                    .layers
-                    .iter()
-                    .map(|l| {
-                        l.member
-                            .as_deref()
-                            .and_then(|m| src.container.size(m))
-                            .or(l.compressed_size)
-                            .unwrap_or(0)
-                    })
-                    .sum();
+                let total: u64 = (0..src.image.layers.len()).map(|i| src.blob_size(i)).sum();
                 let _ = tx.send(Event::Worker(WorkerMsg::Opened {
                     compressed_total: total,
                     layers: src.image.layers.len(),
@@ -140,14 +132,7 @@ fn early_view(src: &ImageSource, scanner: Option<Arc<Scanner>>, tx: &Sender<Even
     let Ok(p) = layerscope_core::analysis::partial::Partial::new(src, scanner) else {
         return;
     };
-    let pending = crate::tui::pending::Pending {
-        seq: 0,
-        layers: p.layers(),
-        indexed: 0,
-        through: 0,
-        ready: vec![false; p.layers()],
-        scan,
-    };
+    let pending = crate::tui::pending::Pending::of(&p, 0, scan);
     let _ = tx.send(Event::Worker(WorkerMsg::Partial(
         Arc::new(p.snapshot()),
         pending,

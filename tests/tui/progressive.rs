@@ -60,14 +60,7 @@ fn partial(image: &Path) -> Partial {
 }
 
 fn send(app: &mut App, p: &Partial, seq: u64) -> Vec<Effect> {
-    let pending = Pending {
-        seq,
-        layers: p.layers(),
-        indexed: p.indexed(),
-        through: p.through(),
-        ready: p.indexed_layers(),
-        scan: true,
-    };
+    let pending = Pending::of(p, seq, true);
     app.update(Action::Worker(WorkerMsg::Partial(
         Arc::new(p.snapshot()),
         pending,

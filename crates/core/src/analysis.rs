@@ -227,21 +227,7 @@ pub(crate) fn index<'v>(
         }
         layers.push(info);
     }
-    count_changes(&tree, &mut layers);
-    let mut a = Analysis {
-        source: src,
-        config,
-        history,
-        layers,
-        tree,
-        efficiency: Efficiency::default(),
-        warnings,
-        findings: Vec::new(),
-        masked_text: HashMap::new(),
-        known: secrets::KnownSecrets::default(),
-        packages: Default::default(),
-    };
-    a.efficiency = efficiency(&a);
+    let a = Analysis::assemble(src, config, history, layers, tree, warnings);
     Ok((a, captured))
 }
 
@@ -290,6 +276,36 @@ fn layer_info(
     }
 }
 
+impl Analysis {
+    /// The analysis of indexed layers merged into `tree`: their change counts and the image's
+    /// efficiency filled in; no findings, masks or packages yet.
+    fn assemble(
+        source: ImageSource,
+        config: ImageConfig,
+        history: Vec<HistoryEntry>,
+        mut layers: Vec<LayerInfo>,
+        tree: Tree,
+        warnings: Vec<Warning>,
+    ) -> Analysis {
+        count_changes(&tree, &mut layers);
+        let mut a = Analysis {
+            source,
+            config,
+            history,
+            layers,
+            tree,
+            efficiency: Efficiency::default(),
+            warnings,
+            findings: Vec::new(),
+            masked_text: HashMap::new(),
+            known: secrets::KnownSecrets::default(),
+            packages: Default::default(),
+        };
+        a.efficiency = efficiency(&a);
+        a
+    }
+}
+
 fn count_changes(tree: &Tree, layers: &mut [LayerInfo]) {
     for v in tree.all_versions() {
         let l = &mut layers[v.layer as usize];
@@ -325,18 +341,10 @@ fn index_all<'v>(
     // Largest layers first: with a queue in image order, a big top layer started last leaves
     // the other cores idle at the end (longest-processing-time-first scheduling).
     let mut order: Vec<usize> = (0..n).collect();
-    let blob_size = |i: usize| {
-        let l = &src.image.layers[i];
-        l.member
-            .as_deref()
-            .and_then(|m| src.container.size(m))
-            .or(l.compressed_size)
-            .unwrap_or(0)
-    };
     // Also for a progressive view: its default screen (the last layer, everything up to it)
     // needs every layer, and each layer's own changes are browsable as it arrives. A viewer's
     // own pick (`PassState::first`) still goes before the queue.
-    order.sort_by_key(|&i| std::cmp::Reverse(blob_size(i)));
+    order.sort_by_key(|&i| std::cmp::Reverse(src.blob_size(i)));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let taken: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
     // The layer a viewer asked for (`PassState::first`) if still free, else the next in order.

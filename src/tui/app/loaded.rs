@@ -8,6 +8,7 @@ use layerscope_core::external::Reconciled;
 use layerscope_core::paths::{PathId, ROOT};
 use layerscope_core::tree::NO_ENTRY;
 
+use crate::tui::action::Cmd;
 use crate::tui::filetree::{self, Row, TreeOpts};
 use crate::tui::model::Model;
 use crate::tui::pending::Pending;
@@ -29,6 +30,21 @@ impl ListState {
         } else if self.sel >= len {
             self.sel = len - 1;
         }
+    }
+    /// The moves every list takes: a line, a page of `page` rows, either end. True when `c` was
+    /// one of them.
+    pub(crate) fn navigate(&mut self, c: Cmd, len: usize, page: usize) -> bool {
+        let page = page as isize;
+        match c {
+            Cmd::Down => self.move_by(1, len),
+            Cmd::Up => self.move_by(-1, len),
+            Cmd::PageDown => self.move_by(page, len),
+            Cmd::PageUp => self.move_by(-page, len),
+            Cmd::Top => self.sel = 0,
+            Cmd::Bottom => self.sel = len.saturating_sub(1),
+            _ => return false,
+        }
+        true
     }
     pub(crate) fn move_by(&mut self, delta: isize, len: usize) {
         if len == 0 {

@@ -192,12 +192,7 @@ impl Session<'_> {
         let groups = super::hit_groups(hits);
         let len = groups.len();
         match c {
-            Cmd::Down => list.move_by(1, len),
-            Cmd::Up => list.move_by(-1, len),
-            Cmd::PageDown => list.move_by(10, len),
-            Cmd::PageUp => list.move_by(-10, len),
-            Cmd::Top => list.sel = 0,
-            Cmd::Bottom => list.sel = len.saturating_sub(1),
+            _ if list.navigate(c, len, 10) => {}
             Cmd::Open | Cmd::Right => {
                 if let Some(h) = groups.get(list.sel).and_then(|g| hits.get(g[0])).cloned() {
                     self.ui.overlay = Overlay::None;

@@ -216,18 +216,13 @@ impl Session<'_> {
     /// Keys while the packages view is open.
     pub(super) fn packages_cmd(&mut self, c: Cmd, fx: &mut Vec<Effect>) {
         let a = self.loaded.model.analysis.clone();
-        let page = (self.ui.height as usize).saturating_sub(6).max(1) as isize;
+        let page = (self.ui.height as usize).saturating_sub(6).max(1);
         let Overlay::Packages(v) = &mut self.ui.overlay else {
             return;
         };
         let len = v.rows.len();
         match c {
-            Cmd::Down => v.list.move_by(1, len),
-            Cmd::Up => v.list.move_by(-1, len),
-            Cmd::PageDown => v.list.move_by(page, len),
-            Cmd::PageUp => v.list.move_by(-page, len),
-            Cmd::Top => v.list.sel = 0,
-            Cmd::Bottom => v.list.sel = len.saturating_sub(1),
+            _ if v.list.navigate(c, len, page) => {}
             Cmd::SortBySize => {
                 v.by_size ^= true;
                 v.refresh(&a);

@@ -90,12 +90,7 @@ impl Session<'_> {
         let rows = version_rows(&self.loaded.model, path);
         let len = rows.len();
         match c {
-            Cmd::Down => list.move_by(1, len),
-            Cmd::Up => list.move_by(-1, len),
-            Cmd::PageDown => list.move_by(10, len),
-            Cmd::PageUp => list.move_by(-10, len),
-            Cmd::Top => list.sel = 0,
-            Cmd::Bottom => list.sel = len.saturating_sub(1),
+            _ if list.navigate(c, len, 10) => {}
             Cmd::Open | Cmd::Right => {
                 if let Some(r) = rows.get(list.sel) {
                     let a = self.loaded.model.analysis.clone();

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{count_changes, efficiency, layer_info, Analysis, Efficiency};
+use super::{layer_info, Analysis};
 use crate::error::{Result, Warning};
 use crate::findings::{self, Finding};
 use crate::image::{map_history, HistoryEntry, ImageConfig};
@@ -152,21 +152,14 @@ impl Partial {
         for i in top..self.indexes.len() {
             layers.push(self.pending(i, diff_id(i)));
         }
-        count_changes(&tree, &mut layers);
-        let mut a = Analysis {
-            source: self.src.clone(),
-            config: self.config.clone(),
-            history: self.history.clone(),
+        let mut a = Analysis::assemble(
+            self.src.clone(),
+            self.config.clone(),
+            self.history.clone(),
             layers,
             tree,
-            efficiency: Efficiency::default(),
             warnings,
-            findings: Vec::new(),
-            masked_text: HashMap::new(),
-            known: KnownSecrets::default(),
-            packages: Default::default(),
-        };
-        a.efficiency = efficiency(&a);
+        );
         (a.findings, a.known, a.masked_text) = self.findings(&a);
         a
     }
@@ -182,12 +175,7 @@ impl Partial {
             digest: r.digest.clone(),
             media_type: r.media_type.clone(),
             compression: None,
-            compressed_size: r
-                .member
-                .as_deref()
-                .and_then(|m| self.src.container.size(m))
-                .or(r.compressed_size)
-                .unwrap_or(0),
+            compressed_size: self.src.blob_size(i),
             size: 0,
             content_size: 0,
             history: self.layer_hist[i],

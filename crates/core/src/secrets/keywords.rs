@@ -67,7 +67,7 @@ impl KeywordFinder {
         if binary {
             self.ends_in_runs(data)
         } else {
-            keyword_ends(&self.dfa, data, self.max_len)
+            self.ends_in_lanes(data)
         }
     }
 
@@ -141,6 +141,68 @@ impl KeywordFinder {
             .map_or(data.len(), |i| s + i)
     }
 
+    /// End offsets of keyword matches (ascending, possibly with duplicates).
+    ///
+    /// The DFA walk is latency-bound (one dependent table load per byte), so the
+    /// data is split into four lanes walked in lock-step; lanes overlap by
+    /// `max_len - 1` bytes so no keyword straddling a lane boundary is lost.
+    fn ends_in_lanes(&self, data: &[u8]) -> Vec<usize> {
+        const LANES: usize = 4;
+        // Below this, one lane: the lanes' set-up and overlap would cost more than they save.
+        const LANE_MIN: usize = 256;
+        let dfa = &self.dfa;
+        let Ok(start) = dfa.start_state(Anchored::No) else {
+            return Vec::new();
+        };
+        let mut hits = Vec::new();
+        let n = data.len();
+        if n < LANE_MIN.max(LANES * self.max_len) {
+            self.walk(start, data, 0, &mut hits);
+            return hits;
+        }
+        let chunk = n / LANES;
+        let overlap = self.max_len.saturating_sub(1);
+        let mut begin = [0usize; LANES];
+        let mut end = [0usize; LANES];
+        for k in 0..LANES {
+            begin[k] = (k * chunk).saturating_sub(if k == 0 { 0 } else { overlap });
+            end[k] = if k + 1 == LANES { n } else { (k + 1) * chunk };
+        }
+        let common = (0..LANES).map(|k| end[k] - begin[k]).min().unwrap_or(0);
+        let (l0, l1, l2, l3) = (
+            &data[begin[0]..begin[0] + common],
+            &data[begin[1]..begin[1] + common],
+            &data[begin[2]..begin[2] + common],
+            &data[begin[3]..begin[3] + common],
+        );
+        let mut lane_hits: [Vec<usize>; LANES] = Default::default();
+        let mut st = [start; LANES];
+        for (i, (((&a, &b), &c), &d)) in l0.iter().zip(l1).zip(l2).zip(l3).enumerate() {
+            st[0] = dfa.next_state(Anchored::No, st[0], a);
+            st[1] = dfa.next_state(Anchored::No, st[1], b);
+            st[2] = dfa.next_state(Anchored::No, st[2], c);
+            st[3] = dfa.next_state(Anchored::No, st[3], d);
+            if dfa.is_special(st[0])
+                | dfa.is_special(st[1])
+                | dfa.is_special(st[2])
+                | dfa.is_special(st[3])
+            {
+                for k in 0..LANES {
+                    if dfa.is_special(st[k]) && dfa.is_match(st[k]) {
+                        lane_hits[k].push(begin[k] + i + 1);
+                    }
+                }
+            }
+        }
+        for k in 0..LANES {
+            hits.append(&mut lane_hits[k]);
+            let from = begin[k] + common;
+            self.walk(st[k], &data[from..end[k]], from, &mut hits);
+        }
+        hits.sort_unstable();
+        hits
+    }
+
     fn walk(&self, start: StateID, run: &[u8], base: usize, hits: &mut Vec<usize>) {
         let mut sid = start;
         for (i, &b) in run.iter().enumerate() {
@@ -210,75 +272,6 @@ unsafe fn class_bits32(
     let h = _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
     let none = _mm256_cmpeq_epi8(_mm256_and_si256(l, h), _mm256_setzero_si256());
     !(_mm256_movemask_epi8(none) as u32)
-}
-
-/// End offsets of keyword matches (ascending, possibly with duplicates).
-///
-/// The DFA walk is latency-bound (one dependent table load per byte), so the
-/// data is split into four lanes walked in lock-step; lanes overlap by
-/// `max_len - 1` bytes so no keyword straddling a lane boundary is lost.
-fn keyword_ends(dfa: &DFA, data: &[u8], max_len: usize) -> Vec<usize> {
-    const LANES: usize = 4;
-    // Below this, one lane: the lanes' set-up and overlap would cost more than they save.
-    const LANE_MIN: usize = 256;
-    let Ok(start) = dfa.start_state(Anchored::No) else {
-        return Vec::new();
-    };
-    let mut hits = Vec::new();
-    let walk = |lane: &[u8], base: usize, mut sid, hits: &mut Vec<usize>| {
-        for (i, &b) in lane.iter().enumerate() {
-            sid = dfa.next_state(Anchored::No, sid, b);
-            if dfa.is_special(sid) && dfa.is_match(sid) {
-                hits.push(base + i + 1);
-            }
-        }
-    };
-    let n = data.len();
-    if n < LANE_MIN.max(LANES * max_len) {
-        walk(data, 0, start, &mut hits);
-        return hits;
-    }
-    let chunk = n / LANES;
-    let overlap = max_len.saturating_sub(1);
-    let mut begin = [0usize; LANES];
-    let mut end = [0usize; LANES];
-    for k in 0..LANES {
-        begin[k] = (k * chunk).saturating_sub(if k == 0 { 0 } else { overlap });
-        end[k] = if k + 1 == LANES { n } else { (k + 1) * chunk };
-    }
-    let common = (0..LANES).map(|k| end[k] - begin[k]).min().unwrap_or(0);
-    let (l0, l1, l2, l3) = (
-        &data[begin[0]..begin[0] + common],
-        &data[begin[1]..begin[1] + common],
-        &data[begin[2]..begin[2] + common],
-        &data[begin[3]..begin[3] + common],
-    );
-    let mut lane_hits: [Vec<usize>; LANES] = Default::default();
-    let mut st = [start; LANES];
-    for (i, (((&a, &b), &c), &d)) in l0.iter().zip(l1).zip(l2).zip(l3).enumerate() {
-        st[0] = dfa.next_state(Anchored::No, st[0], a);
-        st[1] = dfa.next_state(Anchored::No, st[1], b);
-        st[2] = dfa.next_state(Anchored::No, st[2], c);
-        st[3] = dfa.next_state(Anchored::No, st[3], d);
-        if dfa.is_special(st[0])
-            | dfa.is_special(st[1])
-            | dfa.is_special(st[2])
-            | dfa.is_special(st[3])
-        {
-            for k in 0..LANES {
-                if dfa.is_special(st[k]) && dfa.is_match(st[k]) {
-                    lane_hits[k].push(begin[k] + i + 1);
-                }
-            }
-        }
-    }
-    for k in 0..LANES {
-        hits.append(&mut lane_hits[k]);
-        let from = begin[k] + common;
-        walk(&data[from..end[k]], from, st[k], &mut hits);
-    }
-    hits.sort_unstable();
-    hits
 }
 
 #[cfg(test)]

@@ -113,6 +113,21 @@ pub struct ImageSource {
     pub registry: Option<registry::Origin>,
 }
 
+impl ImageSource {
+    /// Bytes of layer `i`'s blob as stored: the member's size when it is here, else what the
+    /// manifest says, else 0.
+    pub fn blob_size(&self, i: usize) -> u64 {
+        let Some(l) = self.image.layers.get(i) else {
+            return 0;
+        };
+        l.member
+            .as_deref()
+            .and_then(|m| self.container.size(m))
+            .or(l.compressed_size)
+            .unwrap_or(0)
+    }
+}
+
 /// What a layout resolver found in a container: the image's name, its config and its layers.
 #[derive(Clone)]
 pub struct Resolved {
