@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::dockerd::{self, Dockerd};
 use layerscope_core::source::daemon::{
-    fetch, fetch_with, parse_reference, DaemonError, DaemonKind, DaemonRef, Env, FetchOptions,
+    fetch, fetch_with, parse_reference, DaemonError, DaemonKind, DaemonRef, FetchOptions,
 };
 use sha2::{Digest, Sha256};
 
@@ -41,20 +41,10 @@ fn daemon() -> Option<&'static Dockerd> {
     Some(d)
 }
 
-fn opts(pairs: &[(&str, &str)]) -> FetchOptions {
-    FetchOptions {
-        env: Env::from_pairs(pairs.iter().copied()),
-        timeout: Duration::from_secs(30),
-        spool_dir: None,
-        on_info: None,
-    }
-}
+use crate::docker;
 
-fn docker(name: &str) -> DaemonRef {
-    DaemonRef {
-        kind: Some(DaemonKind::Docker),
-        name: name.into(),
-    }
+fn opts(pairs: &[(&str, &str)]) -> FetchOptions {
+    crate::fetch_opts(pairs, Duration::from_secs(30))
 }
 
 /// What a docker-save tar holds: the first manifest's diff_ids from its config, and the sha256

@@ -7,23 +7,13 @@ use std::time::{Duration, Instant};
 
 use crate::support::fake_daemon::{self as fake, FakeDaemon};
 use layerscope_core::source::daemon::{
-    fetch_with, DaemonError, DaemonKind, DaemonRef, Env, FetchOptions,
+    fetch_with, DaemonError, DaemonKind, DaemonRef, FetchOptions,
 };
 
-fn opts(pairs: &[(&str, &str)]) -> FetchOptions {
-    FetchOptions {
-        env: Env::from_pairs(pairs.iter().copied()),
-        timeout: Duration::from_secs(5),
-        spool_dir: None,
-        on_info: None,
-    }
-}
+use crate::docker;
 
-fn docker(name: &str) -> DaemonRef {
-    DaemonRef {
-        kind: Some(DaemonKind::Docker),
-        name: name.into(),
-    }
+fn opts(pairs: &[(&str, &str)]) -> FetchOptions {
+    crate::fetch_opts(pairs, Duration::from_secs(5))
 }
 
 fn run(
